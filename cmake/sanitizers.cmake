@@ -1,0 +1,10 @@
+# INVENTORY_SANITIZE=address,undefined | thread: instruments everything built here.
+if(INVENTORY_SANITIZE)
+  string(REPLACE "," ";" _inventory_sanitizers "${INVENTORY_SANITIZE}")
+  set(_flags "-fsanitize=${INVENTORY_SANITIZE}" -fno-omit-frame-pointer)
+  if("undefined" IN_LIST _inventory_sanitizers)
+    list(APPEND _flags -fno-sanitize-recover=all)
+  endif()
+  add_compile_options(${_flags})
+  add_link_options("-fsanitize=${INVENTORY_SANITIZE}")
+endif()

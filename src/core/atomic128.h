@@ -1,0 +1,106 @@
+// Copyright 2026 The inventory Authors. Licensed under the Apache License, Version 2.0.
+//
+// A 16-byte atomic word: the hot state of an item slot and of a reservation.
+//
+// Thread safety
+//   load() and compare_exchange() may be called concurrently from any thread.
+//   load() has acquire semantics; a successful compare_exchange() has acquire-release semantics
+//   and a failed one acquire semantics, as std::atomic with memory_order_acq_rel would.
+//
+// Implementation
+//   x86-64 (not under ThreadSanitizer): compare_exchange is an inline `lock cmpxchg16b`
+//   (needs -mcx16). load() is a single aligned 16-byte SSE load on CPUs with AVX, where Intel
+//   and AMD guarantee it is atomic (Intel SDM vol. 3A 9.1.1; AMD APM vol. 1 3.9.1.3), and a
+//   `lock cmpxchg16b` otherwise. Both are lock-free; neither allocates.
+//   Elsewhere, and under ThreadSanitizer so that it can model them: the __atomic builtins
+//   (libatomic), lock-free on aarch64 (LDXP/STXP or CASP) and on x86-64 (cmpxchg16b).
+//   WART: 32-bit targets have no 16-byte CAS; libatomic falls back to a striped lock there.
+
+#ifndef INVENTORY_CORE_ATOMIC128_H_
+#define INVENTORY_CORE_ATOMIC128_H_
+
+#include <cstdint>
+
+#if defined(__SANITIZE_THREAD__)
+#define INVENTORY_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define INVENTORY_TSAN 1
+#endif
+#endif
+
+#if defined(__x86_64__) && !defined(INVENTORY_TSAN)
+#define INVENTORY_X86_CMPXCHG16B 1
+#include <emmintrin.h>
+#endif
+
+namespace inventory::core {
+
+using u128 = unsigned __int128;
+
+#if defined(INVENTORY_X86_CMPXCHG16B)
+// True when aligned 16-byte vector loads are architecturally atomic (AVX present).
+bool vector_load_is_atomic() noexcept;
+#endif
+
+class alignas(16) Atomic128 {
+ public:
+  Atomic128() noexcept = default;
+  explicit Atomic128(u128 value) noexcept : value_(value) {}
+  Atomic128(const Atomic128&) = delete;
+  Atomic128& operator=(const Atomic128&) = delete;
+
+  // Acquire load. Lock-free. Does not allocate.
+  u128 load() const noexcept {
+#if defined(INVENTORY_X86_CMPXCHG16B)
+    if (__builtin_expect(kVectorLoadAtomic, 1)) {
+      __m128i v;
+      // The asm is volatile with a memory clobber, so the compiler orders it as an acquire;
+      // x86-TSO orders the load itself before every later load and store.
+      asm volatile("movdqa %1, %0" : "=x"(v) : "m"(value_) : "memory");
+      u128 out;
+      __builtin_memcpy(&out, &v, sizeof(out));
+      return out;
+    }
+    return __sync_val_compare_and_swap(const_cast<u128*>(&value_), u128{0}, u128{0});
+#else
+    return __atomic_load_n(&value_, __ATOMIC_ACQUIRE);
+#endif
+  }
+
+  // Replaces the value with `desired` if it equals `expected`; otherwise stores the current
+  // value in `expected`. Returns true on success. Lock-free. Does not allocate.
+  bool compare_exchange(u128& expected, u128 desired) noexcept {
+#if defined(INVENTORY_X86_CMPXCHG16B)
+    const u128 previous = __sync_val_compare_and_swap(&value_, expected, desired);
+    if (previous == expected) return true;
+    expected = previous;
+    return false;
+#else
+    return __atomic_compare_exchange_n(&value_, &expected, desired, /*weak=*/false,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+#endif
+  }
+
+  // Stores `desired` unconditionally (a CAS loop). Use only where no other writer can race,
+  // such as initialisation or a slot held under its lock bit.
+  void store(u128 desired) noexcept {
+    u128 expected = load();
+    // Each failed CAS refreshes `expected`, so the loop ends as soon as no writer intervenes.
+    while (!compare_exchange(expected, desired)) {
+    }
+  }
+
+ private:
+#if defined(INVENTORY_X86_CMPXCHG16B)
+  static inline const bool kVectorLoadAtomic = vector_load_is_atomic();
+#endif
+  u128 value_ = 0;
+};
+
+static_assert(sizeof(Atomic128) == 16);
+static_assert(alignof(Atomic128) == 16);
+
+}  // namespace inventory::core
+
+#endif  // INVENTORY_CORE_ATOMIC128_H_

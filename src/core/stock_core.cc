@@ -1,0 +1,550 @@
+// Copyright 2026 The inventory Authors. Licensed under the Apache License, Version 2.0.
+
+#include "core/stock_core.h"
+
+#include <algorithm>
+#include <string>
+
+#include "core/spin_wait.h"
+#include "core/stock_decide.h"
+
+namespace inventory::core {
+
+namespace {
+constexpr std::uint32_t kNone = IndexFreeList::kNone;
+
+std::string line_field(std::size_t i, const char* member) {
+  return "lines[" + std::to_string(i) + "]." + member;
+}
+}  // namespace
+
+Status reservation_inactive(ResStatus state) noexcept {
+  switch (state) {
+    case ResStatus::confirmed:
+      return Status::from_static(StatusCode::reservation_not_active,
+                                 "reservation is not active: it was confirmed", "reservation");
+    case ResStatus::released:
+      return Status::from_static(StatusCode::reservation_not_active,
+                                 "reservation is not active: it was released", "reservation");
+    case ResStatus::expired:
+      return Status::from_static(StatusCode::reservation_not_active,
+                                 "reservation is not active: it expired", "reservation");
+    default:
+      return Status::from_static(StatusCode::reservation_not_active,
+                                 "reservation is not active: it was confirmed, released or "
+                                 "expired, and its record has been reused",
+                                 "reservation");
+  }
+}
+
+StockCore::StockCore(const Limits& limits)
+    : limits_(limits),
+      items_(limits.items_max),
+      // Overflow chunks: enough for a quarter of the records to carry 11 more lines each, and
+      // at least for one reservation of the largest size.
+      reservations_(limits.reservations_max,
+                    std::max<std::uint32_t>(
+                        limits.reservations_max / 4,
+                        (limits.reservation_lines_max + ReservationTable::kChunkLines - 1) /
+                            ReservationTable::kChunkLines)) {}
+
+StockLevel StockCore::level_of(const ItemSlot& slot, ItemId id, const SlotWord& word,
+                               std::int64_t updated_ms) const noexcept {
+  StockLevel level;
+  level.item = id;
+  level.on_hand = Quantity(word.on_hand);
+  level.reserved = Quantity(word.reserved);
+  level.policy = ItemPolicy{slot.safety_stock.load(std::memory_order_acquire),
+                            slot.low_stock_threshold.load(std::memory_order_acquire),
+                            slot.backorder_limit.load(std::memory_order_acquire)};
+  level.version = Version{word.version};
+  level.updated_at = Timestamp(std::chrono::milliseconds(updated_ms));
+  return level;
+}
+
+Result<StockLevel> StockCore::get(ItemId item) const noexcept {
+  const ItemSlot* slot = items_.find(item);
+  if (slot == nullptr) return kItemNotFound;
+  const std::uint32_t generation = item_generation(item);
+  SpinWait wait;
+  // Seqlock-style: the policy and timestamp are consistent with the word if the word did not
+  // change while they were read (policy changes happen under the lock bit).
+  for (;;) {
+    const u128 first = slot->word.load();
+    if (first & SlotWord::kLockBit) {
+      wait.once();
+      continue;
+    }
+    if (slot->generation.load(std::memory_order_acquire) != generation) return kItemNotFound;
+    const std::int64_t updated_ms = slot->updated_at_ms.load(std::memory_order_acquire);
+    StockLevel level = level_of(*slot, item, SlotWord::decode(first), updated_ms);
+    if (slot->word.load() == first) return level;
+  }
+}
+
+Result<StockLevel> StockCore::adjust(ItemId item, std::int64_t delta, bool force,
+                                     std::int64_t now_ms) {
+  ItemSlot* slot = items_.find(item);
+  if (slot == nullptr) return kItemNotFound;
+  SlotWord before, after;
+  Status status = update_slot<Status>(
+      *slot, item_generation(item), kItemNotFound,
+      [&](const SlotWord& current, SlotWord& next) {
+        return decide_adjust(current, next, slot->policy(), delta, force);
+      },
+      &before, &after);
+  if (!status.ok()) return status;
+  slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  return level_of(*slot, item, after, now_ms);
+}
+
+Result<StockLevel> StockCore::set_on_hand(ItemId item, std::int64_t on_hand,
+                                          const std::optional<Version>& expected_version,
+                                          bool force, std::int64_t now_ms) {
+  ItemSlot* slot = items_.find(item);
+  if (slot == nullptr) return kItemNotFound;
+  SlotWord before, after;
+  Status status = update_slot<Status>(
+      *slot, item_generation(item), kItemNotFound,
+      [&](const SlotWord& current, SlotWord& next) {
+        return decide_set(current, next, slot->policy(), on_hand, expected_version, force);
+      },
+      &before, &after);
+  if (!status.ok()) return status;
+  slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  return level_of(*slot, item, after, now_ms);
+}
+
+Result<StockLevel> StockCore::set_policy(ItemId item, const ItemPolicy& policy,
+                                         const std::optional<Version>& expected_version,
+                                         std::int64_t now_ms) {
+  ItemSlot* slot = items_.find(item);
+  if (slot == nullptr) return kItemNotFound;
+  SlotWord locked;
+  if (!items_.lock(*slot, item_generation(item), &locked)) return kItemNotFound;
+  SlotWord next = locked;
+  Status status = decide_policy(locked, next, policy, expected_version);
+  if (!status.ok()) {
+    ItemTable::unlock(*slot, locked);
+    return status;
+  }
+  slot->set_policy(policy);
+  slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  next.version = (locked.version + 1) & SlotWord::kVersionMask;
+  ItemTable::unlock(*slot, next);  // Publishes the policy with the word.
+  return level_of(*slot, item, next, now_ms);
+}
+
+Result<ReservationId> StockCore::reserve(ItemId item, std::int64_t quantity,
+                                         std::int64_t expires_ms, std::string_view reference,
+                                         std::int64_t now_ms) {
+  ItemSlot* slot = items_.find(item);
+  if (slot == nullptr) return kItemNotFound;
+  const std::uint32_t index = reservations_.claim(1);
+  if (index == kNone) return kNoReservationRecord;
+  const ReserveLine line{item, Quantity(quantity)};
+  reservations_.write(index, std::span<const ReserveLine>(&line, 1), reference, now_ms);
+  SlotWord before, after;
+  Status status = update_slot<Status>(
+      *slot, item_generation(item), kItemNotFound,
+      [&](const SlotWord& current, SlotWord& next) {
+        return decide_reserve(current, next, slot->policy(), quantity);
+      },
+      &before, &after);
+  if (!status.ok()) {
+    reservations_.abandon(index);
+    return status;
+  }
+  slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  return reservations_.publish(index, expires_ms);
+}
+
+Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> lines,
+                                               std::int64_t expires_ms, std::string_view reference,
+                                               std::int64_t now_ms) {
+  INVENTORY_ASSERT(!lines.empty());
+  if (lines.size() == 1) {
+    return reserve(lines[0].item, lines[0].quantity.value(), expires_ms, reference, now_ms);
+  }
+  // Resolve and order the slots. The order of lock acquisition is the slot index.
+  struct Entry {
+    std::uint32_t slot_index;
+    std::uint32_t line;
+    ItemSlot* slot;
+    SlotWord locked;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    ItemSlot* slot = items_.find(lines[i].item);
+    if (slot == nullptr) {
+      return Status(StatusCode::not_found, "item not found", line_field(i, "item"),
+                    static_cast<std::int32_t>(i));
+    }
+    entries.push_back(Entry{item_index(lines[i].item), static_cast<std::uint32_t>(i), slot, {}});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.slot_index < b.slot_index; });
+
+  const std::uint32_t index = reservations_.claim(static_cast<std::uint32_t>(lines.size()));
+  if (index == kNone) return kNoReservationRecord;
+  reservations_.write(index, lines, reference, now_ms);
+
+  std::size_t locked_count = 0;
+  auto unlock_all = [&] {
+    for (std::size_t k = 0; k < locked_count; ++k) {
+      ItemTable::unlock(*entries[k].slot, entries[k].locked);
+    }
+  };
+  for (; locked_count < entries.size(); ++locked_count) {
+    Entry& e = entries[locked_count];
+    if (!items_.lock(*e.slot, item_generation(lines[e.line].item), &e.locked)) {
+      unlock_all();
+      reservations_.abandon(index);
+      return Status(StatusCode::not_found, "item not found", line_field(e.line, "item"),
+                    static_cast<std::int32_t>(e.line));
+    }
+  }
+
+  // Decide every line on the locked words; report every short line, first one as the index.
+  std::vector<SlotWord> next(entries.size());
+  std::string shortages;
+  std::int32_t first_short = -1;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    const Entry& e = entries[k];
+    next[k] = e.locked;
+    const std::int64_t quantity = lines[e.line].quantity.value();
+    const ItemPolicy policy = e.slot->policy();
+    if (!decide_reserve(e.locked, next[k], policy, quantity).ok()) {
+      if (first_short < 0 || static_cast<std::int32_t>(e.line) < first_short) {
+        first_short = static_cast<std::int32_t>(e.line);
+      }
+      const std::int64_t reservable =
+          e.locked.available() - policy.safety_stock + policy.backorder_limit;
+      shortages += (shortages.empty() ? "" : "; ") + std::string("lines[") +
+                   std::to_string(e.line) + "] wants " + std::to_string(quantity) +
+                   ", reservable " + std::to_string(std::max<std::int64_t>(reservable, 0));
+    }
+  }
+  if (first_short >= 0) {
+    unlock_all();
+    reservations_.abandon(index);
+    return Status(StatusCode::insufficient_stock, "insufficient stock: " + shortages,
+                  line_field(static_cast<std::size_t>(first_short), "quantity"), first_short);
+  }
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    entries[k].slot->updated_at_ms.store(now_ms, std::memory_order_release);
+    next[k].version = (entries[k].locked.version + 1) & SlotWord::kVersionMask;
+    ItemTable::unlock(*entries[k].slot, next[k]);
+  }
+  return reservations_.publish(index, expires_ms);
+}
+
+void StockCore::apply_finished(std::uint32_t index, Finish kind,
+                               std::span<const ReserveLine> quantities, std::int64_t now_ms) {
+  // The caller won the CAS that finished the reservation, so it owns the record: the lines are
+  // stable and this is the only thread applying them.
+  const bool complete = reservations_.for_each_line(index, [&](std::uint32_t, ReserveLine line) {
+    const std::int64_t held = line.quantity.value();
+    const std::int64_t confirmed =
+        kind == Finish::confirm ? confirmed_quantity(quantities, line.item, held) : 0;
+    ItemSlot* slot = items_.find(line.item);
+    if (slot == nullptr) return;  // The item was removed with force; its holds went with it.
+    SlotWord before, after;
+    Status status = update_slot<Status>(
+        *slot, item_generation(line.item), kItemNotFound,
+        [&](const SlotWord& current, SlotWord& next) {
+          decide_finish_line(current, next, slot->policy(), held, confirmed);
+          return Status();
+        },
+        &before, &after);
+    if (status.ok()) slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  });
+  INVENTORY_ASSERT(complete);
+  reservations_.release_record(index);
+}
+
+Status StockCore::finish(ReservationId reservation, Finish kind,
+                         std::span<const ReserveLine> quantities, std::int64_t now_ms) {
+  const std::uint32_t index = reservations_.index_of(reservation);
+  if (index == kNone) return kReservationNotFound;
+  const std::uint32_t generation = reservation_generation(reservation);
+  Atomic128& word = reservations_.word(index);
+  SpinWait wait;
+  u128 raw = word.load();
+  // A failed CAS means the word changed (another finish, an extend, a batch lock): re-decide.
+  for (;;) {
+    const ResWord current = ResWord::decode(raw);
+    if (Status s = check_res_word(current, generation); !s.ok()) return s;
+    if (current.locked) {
+      wait.once();
+      raw = word.load();
+      continue;
+    }
+    const bool overdue = now_ms >= current.expires_ms;
+    if (!overdue && kind == Finish::confirm && !quantities.empty()) {
+      // Every listed item must be a line, confirmed for at most what it holds.
+      Status invalid;
+      for (std::size_t i = 0; i < quantities.size() && invalid.ok(); ++i) {
+        std::int64_t held = -1;
+        const bool complete =
+            reservations_.for_each_line(index, [&](std::uint32_t, ReserveLine line) {
+              if (line.item == quantities[i].item) held = line.quantity.value();
+            });
+        if (!complete) {
+          invalid = kRetry;
+        } else if (held < 0) {
+          invalid =
+              Status(StatusCode::invalid_argument, "not a line of the reservation",
+                     "quantities[" + std::to_string(i) + "].item", static_cast<std::int32_t>(i));
+        } else if (quantities[i].quantity.value() > held) {
+          invalid = Status(
+              StatusCode::invalid_argument, "exceeds the held quantity " + std::to_string(held),
+              "quantities[" + std::to_string(i) + "].quantity", static_cast<std::int32_t>(i));
+        }
+      }
+      if (!invalid.ok()) {
+        // The lines are trustworthy only if the word did not change while they were read.
+        const u128 again = word.load();
+        if (again != raw || invalid.code() == StatusCode::busy) {
+          raw = again;
+          continue;
+        }
+        return invalid;
+      }
+    }
+    ResWord next = current;
+    next.state = overdue                   ? ResStatus::expired
+                 : kind == Finish::confirm ? ResStatus::confirmed
+                 : kind == Finish::release ? ResStatus::released
+                                           : ResStatus::expired;
+    next.version = (current.version + 1) & ResWord::kVersionMask;
+    if (word.compare_exchange(raw, next.encode())) {
+      apply_finished(index, overdue ? Finish::expire : kind, quantities, now_ms);
+      if (overdue && kind != Finish::expire) return reservation_inactive(ResStatus::expired);
+      return Status();
+    }
+  }
+}
+
+Status StockCore::confirm(ReservationId reservation, std::span<const ReserveLine> quantities,
+                          std::int64_t now_ms) {
+  return finish(reservation, Finish::confirm, quantities, now_ms);
+}
+
+Status StockCore::release(ReservationId reservation, std::int64_t now_ms) {
+  return finish(reservation, Finish::release, {}, now_ms);
+}
+
+Result<Timestamp> StockCore::extend(ReservationId reservation, std::int64_t expires_ms,
+                                    std::int64_t now_ms) {
+  const std::uint32_t index = reservations_.index_of(reservation);
+  if (index == kNone) return kReservationNotFound;
+  const std::uint32_t generation = reservation_generation(reservation);
+  Atomic128& word = reservations_.word(index);
+  SpinWait wait;
+  u128 raw = word.load();
+  for (;;) {
+    const ResWord current = ResWord::decode(raw);
+    if (Status s = check_res_word(current, generation); !s.ok()) return s;
+    if (current.locked) {
+      wait.once();
+      raw = word.load();
+      continue;
+    }
+    if (now_ms >= current.expires_ms) {
+      // Too late: expire it on the spot, as the sweeper would.
+      Status status = finish(reservation, Finish::expire, {}, now_ms);
+      if (!status.ok()) return status;
+      return reservation_inactive(ResStatus::expired);
+    }
+    ResWord next = current;
+    next.expires_ms = expires_ms;
+    next.version = (current.version + 1) & ResWord::kVersionMask;
+    if (word.compare_exchange(raw, next.encode())) {
+      return Timestamp(std::chrono::milliseconds(expires_ms));
+    }
+  }
+}
+
+Result<ReservationInfo> StockCore::get_reservation(ReservationId reservation) const {
+  const std::uint32_t index = reservations_.index_of(reservation);
+  if (index == kNone) return kReservationNotFound;
+  const std::uint32_t generation = reservation_generation(reservation);
+  auto& table = const_cast<ReservationTable&>(reservations_);
+  // Seqlock-style read: the payload is valid if the word did not change while it was read.
+  for (;;) {
+    const u128 raw = table.word(index).load();
+    const ResWord word = ResWord::decode(raw);
+    if (word.generation != generation || word.state == ResStatus::none) {
+      return kReservationNotFound;
+    }
+    ReservationInfo info;
+    info.id = reservation;
+    info.state = static_cast<ReservationState>(word.state);
+    info.expires_at = Timestamp(std::chrono::milliseconds(word.expires_ms));
+    info.created_at = Timestamp(std::chrono::milliseconds(table.created_ms(index)));
+    info.reference = table.reference(index);
+    info.lines.reserve(table.line_count(index));
+    const bool complete = table.for_each_line(
+        index, [&](std::uint32_t, ReserveLine line) { info.lines.push_back(line); });
+    if (complete && table.word(index).load() == raw) return info;
+  }
+}
+
+Result<TransferReceipt> StockCore::transfer(ItemId from, ItemId to, std::int64_t quantity,
+                                            std::int64_t now_ms) {
+  ItemSlot* source = items_.find(from);
+  if (source == nullptr)
+    return Status::from_static(StatusCode::not_found, "item not found", "from");
+  ItemSlot* target = items_.find(to);
+  if (target == nullptr) return Status::from_static(StatusCode::not_found, "item not found", "to");
+  INVENTORY_ASSERT(source != target);  // The engine rejects from == to.
+  if (source->product_key.load(std::memory_order_relaxed) !=
+      target->product_key.load(std::memory_order_relaxed)) {
+    return kDifferentProduct;
+  }
+  const bool source_first = item_index(from) < item_index(to);
+  ItemSlot* first = source_first ? source : target;
+  ItemSlot* second = source_first ? target : source;
+  const ItemId first_id = source_first ? from : to;
+  const ItemId second_id = source_first ? to : from;
+  SlotWord first_word, second_word;
+  if (!items_.lock(*first, item_generation(first_id), &first_word)) {
+    return Status::from_static(StatusCode::not_found, "item not found",
+                               source_first ? "from" : "to");
+  }
+  if (!items_.lock(*second, item_generation(second_id), &second_word)) {
+    ItemTable::unlock(*first, first_word);
+    return Status::from_static(StatusCode::not_found, "item not found",
+                               source_first ? "to" : "from");
+  }
+  const SlotWord& source_word = source_first ? first_word : second_word;
+  const SlotWord& target_word = source_first ? second_word : first_word;
+  SlotWord source_next = source_word;
+  SlotWord target_next = target_word;
+  Status status = decide_transfer_from(source_word, source_next, source->policy(), quantity);
+  if (status.ok()) {
+    status = decide_transfer_to(target_word, target_next, target->policy(), quantity);
+  }
+  if (!status.ok()) {
+    ItemTable::unlock(*second, second_word);
+    ItemTable::unlock(*first, first_word);
+    return status;
+  }
+  source_next.version = (source_word.version + 1) & SlotWord::kVersionMask;
+  target_next.version = (target_word.version + 1) & SlotWord::kVersionMask;
+  source->updated_at_ms.store(now_ms, std::memory_order_release);
+  target->updated_at_ms.store(now_ms, std::memory_order_release);
+  ItemTable::unlock(*second, source_first ? target_next : source_next);
+  ItemTable::unlock(*first, source_first ? source_next : target_next);
+  return TransferReceipt{level_of(*source, from, source_next, now_ms),
+                         level_of(*target, to, target_next, now_ms)};
+}
+
+std::size_t StockCore::expire_due(std::int64_t now_ms) {
+  std::size_t expired = 0;
+  for (std::uint32_t index = 0; index < reservations_.capacity(); ++index) {
+    Atomic128& word = reservations_.word(index);
+    u128 raw = word.load();
+    for (;;) {
+      const ResWord current = ResWord::decode(raw);
+      // Locked ones belong to a batch right now; the next sweep (or the batch) handles them.
+      if (current.state != ResStatus::active || current.locked || current.expires_ms > now_ms) {
+        break;
+      }
+      ResWord next = current;
+      next.state = ResStatus::expired;
+      next.version = (current.version + 1) & ResWord::kVersionMask;
+      if (word.compare_exchange(raw, next.encode())) {
+        apply_finished(index, Finish::expire, {}, now_ms);
+        ++expired;
+        break;
+      }
+    }
+  }
+  return expired;
+}
+
+Status StockCore::retire_items(std::span<const ItemId> ids, bool force) {
+  struct Entry {
+    ItemId id;
+    ItemSlot* slot;
+    SlotWord locked;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(ids.size());
+  for (ItemId id : ids) {
+    ItemSlot* slot = items_.find(id);
+    if (slot == nullptr) return kItemNotFound;
+    entries.push_back(Entry{id, slot, {}});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return item_index(a.id) < item_index(b.id); });
+  std::size_t locked = 0;
+  auto unlock_all = [&] {
+    for (std::size_t k = 0; k < locked; ++k) ItemTable::unlock(*entries[k].slot, entries[k].locked);
+  };
+  for (; locked < entries.size(); ++locked) {
+    if (!items_.lock(*entries[locked].slot, item_generation(entries[locked].id),
+                     &entries[locked].locked)) {
+      unlock_all();
+      return kItemNotFound;
+    }
+  }
+  if (!force) {
+    for (const Entry& e : entries) {
+      if (e.locked.on_hand != 0 || e.locked.reserved != 0) {
+        unlock_all();
+        return Status(StatusCode::failed_precondition,
+                      "an item still has stock or holds (on_hand " +
+                          std::to_string(e.locked.on_hand) + ", reserved " +
+                          std::to_string(e.locked.reserved) + "); pass force to remove it anyway",
+                      "force");
+      }
+    }
+  }
+  for (const Entry& e : entries) items_.retire_locked(*e.slot, e.locked);
+  return Status();
+}
+
+Status StockCore::check_invariants() const {
+  const std::uint32_t high_water = items_.high_water();
+  std::vector<std::int64_t> held(high_water, 0);
+  auto& table = const_cast<ReservationTable&>(reservations_);
+  for (std::uint32_t index = 0; index < table.capacity(); ++index) {
+    const ResWord word = ResWord::decode(table.word(index).load());
+    if (word.state != ResStatus::active) continue;
+    table.for_each_line(index, [&](std::uint32_t, ReserveLine line) {
+      const ItemSlot* slot = items_.find(line.item);
+      if (slot != nullptr) held[item_index(line.item)] += line.quantity.value();
+    });
+  }
+  for (std::uint32_t index = 0; index < high_water; ++index) {
+    const ItemSlot& slot = items_.slot(index);
+    if ((slot.generation.load(std::memory_order_acquire) & 1) == 0) continue;
+    const SlotWord word = SlotWord::decode(slot.word.load());
+    const std::string name =
+        "item " + std::to_string(static_cast<std::uint64_t>(items_.id_of(slot)));
+    if (word.locked) {
+      return Status(StatusCode::corruption, name + " is locked at quiescence", "item");
+    }
+    if (word.reserved != held[index]) {
+      return Status(StatusCode::corruption,
+                    name + ": reserved " + std::to_string(word.reserved) +
+                        " != sum of active holds " + std::to_string(held[index]),
+                    "item");
+    }
+    const std::int64_t backorder = slot.backorder_limit.load(std::memory_order_acquire);
+    if (word.available() < -backorder && !word.deficit) {
+      return Status(StatusCode::corruption,
+                    name + ": available " + std::to_string(word.available()) +
+                        " < -backorder_limit " + std::to_string(backorder) +
+                        " without a forced change",
+                    "item");
+    }
+  }
+  return Status();
+}
+
+}  // namespace inventory::core

@@ -1,0 +1,121 @@
+// Copyright 2026 The inventory Authors. Licensed under the Apache License, Version 2.0.
+//
+// StockCore: the stock state machine. Decides every stock operation on the item slots and
+// reservation records; does no I/O, takes no mutex, and allocates only on the multi-item and
+// error-reporting paths (never on single-item reserve, release, confirm or adjust when they
+// succeed or fail with a fixed message).
+//
+// Inputs are validated by the engine first (field ranges, lengths, limits); the core checks
+// only what depends on the state: existence, stock guards, versions, reservation states.
+//
+// Thread safety
+//   Safe for concurrent use. See item_table.h and reservation_table.h for the protocols:
+//   single-item operations are CAS loops; multi-item operations lock reservations (in index
+//   order) and then item slots (in index order), so lock acquisition never cycles.
+//
+// Linearizability
+//   - An item's state changes only at a successful CAS (or unlock store) of its slot word.
+//   - A reservation's state changes only at a successful CAS of its word. For confirm, release
+//     and expire, the lines are applied to the items after that CAS by the thread that won it;
+//     so per item, the hold disappears at the item's own CAS, and at quiescence every item's
+//     reserved equals the sum of its active holds (invariant 2).
+//   - A multi-line reserve, a transfer and an all_or_nothing batch hold the lock bits of every
+//     item they touch while they decide and while they install the new words, so no reader sees
+//     part of them on those items.
+
+#ifndef INVENTORY_CORE_STOCK_CORE_H_
+#define INVENTORY_CORE_STOCK_CORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "inventory/options.h"
+#include "inventory/status.h"
+#include "inventory/types.h"
+#include "inventory/write_batch.h"
+
+#include "core/item_table.h"
+#include "core/reservation_table.h"
+#include "write_batch_internal.h"
+
+namespace inventory::core {
+
+class StockCore {
+ public:
+  explicit StockCore(const Limits& limits);
+
+  ItemTable& items() noexcept { return items_; }
+  const ItemTable& items() const noexcept { return items_; }
+  ReservationTable& reservations() noexcept { return reservations_; }
+
+  // A consistent snapshot. Errors: not_found. Lock-free. Does not allocate.
+  Result<StockLevel> get(ItemId item) const noexcept;
+
+  Result<StockLevel> adjust(ItemId item, std::int64_t delta, bool force, std::int64_t now_ms);
+  Result<StockLevel> set_on_hand(ItemId item, std::int64_t on_hand,
+                                 const std::optional<Version>& expected_version, bool force,
+                                 std::int64_t now_ms);
+  Result<StockLevel> set_policy(ItemId item, const ItemPolicy& policy,
+                                const std::optional<Version>& expected_version,
+                                std::int64_t now_ms);
+
+  Result<ReservationId> reserve(ItemId item, std::int64_t quantity, std::int64_t expires_ms,
+                                std::string_view reference, std::int64_t now_ms);
+  // REQUIRES: lines.size() >= 1; items distinct (the engine checks).
+  Result<ReservationId> reserve_lines(std::span<const ReserveLine> lines, std::int64_t expires_ms,
+                                      std::string_view reference, std::int64_t now_ms);
+  Status confirm(ReservationId reservation, std::span<const ReserveLine> quantities,
+                 std::int64_t now_ms);
+  Status release(ReservationId reservation, std::int64_t now_ms);
+  Result<Timestamp> extend(ReservationId reservation, std::int64_t expires_ms, std::int64_t now_ms);
+  Result<ReservationInfo> get_reservation(ReservationId reservation) const;
+
+  Result<TransferReceipt> transfer(ItemId from, ItemId to, std::int64_t quantity,
+                                   std::int64_t now_ms);
+
+  // Applies one batch operation on its own (BatchPolicy::per_operation). `expires_ms` is the
+  // expiry for reserve/extend, resolved by the engine from the ttl.
+  OperationResult apply_one(const WriteBatch::Operation& op, std::int64_t expires_ms,
+                            std::int64_t now_ms);
+  // Applies every operation or none. `expires_ms[i]` as for apply_one.
+  Result<BatchReceipt> apply_all(std::span<const WriteBatch::Operation> ops,
+                                 std::span<const std::int64_t> expires_ms, std::int64_t now_ms);
+
+  // Expires every active reservation with expires_at <= now. Returns how many.
+  std::size_t expire_due(std::int64_t now_ms);
+
+  // Removes live items, all or none: failed_precondition if one has stock or holds and force is
+  // false; not_found if one is not live. REQUIRES: the caller serialises catalog changes.
+  Status retire_items(std::span<const ItemId> items, bool force);
+
+  // Invariants 1 and 2 over the whole table; meaningful at quiescence. Errors: corruption.
+  Status check_invariants() const;
+
+ private:
+  struct BatchState;
+  enum class Finish : std::uint8_t { confirm, release, expire };
+
+  StockLevel level_of(const ItemSlot& slot, ItemId id, const SlotWord& word,
+                      std::int64_t updated_ms) const noexcept;
+  Status finish(ReservationId reservation, Finish kind, std::span<const ReserveLine> quantities,
+                std::int64_t now_ms);
+  // Decides one all_or_nothing operation on the batch's private copies.
+  Status apply_held(BatchState& state, const WriteBatch::Operation& op, std::size_t op_index,
+                    std::int64_t expires_ms, std::int64_t now_ms, OperationResult* result);
+  void apply_finished(std::uint32_t index, Finish kind, std::span<const ReserveLine> quantities,
+                      std::int64_t now_ms);
+
+  Limits limits_;
+  ItemTable items_;
+  ReservationTable reservations_;
+};
+
+// The Status for a reservation that is not active. Does not allocate.
+Status reservation_inactive(ResStatus state) noexcept;
+
+}  // namespace inventory::core
+
+#endif  // INVENTORY_CORE_STOCK_CORE_H_
