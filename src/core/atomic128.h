@@ -36,7 +36,7 @@
 
 namespace inventory::core {
 
-using u128 = unsigned __int128;
+__extension__ typedef unsigned __int128 u128;  // __extension__: -Wpedantic.
 
 #if defined(INVENTORY_X86_CMPXCHG16B)
 // True when aligned 16-byte vector loads are architecturally atomic (AVX present).
