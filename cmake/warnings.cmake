@@ -1,7 +1,7 @@
 # Strict warnings for the project's own targets; -Werror with INVENTORY_WERROR (CI).
 function(inventory_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
     -Wno-missing-field-initializers  # Designated initializers leave the rest defaulted on purpose.
     $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>
     $<$<BOOL:${INVENTORY_WERROR}>:-Werror>)

@@ -208,29 +208,20 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
 
   // Decide every line on the locked words; report every short line, first one as the index.
   std::vector<SlotWord> next(entries.size());
-  std::string shortages;
-  std::int32_t first_short = -1;
+  Shortages shortages;
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const Entry& e = entries[k];
     next[k] = e.locked;
     const std::int64_t quantity = lines[e.line].quantity.value();
     const ItemPolicy policy = e.slot->policy();
     if (!decide_reserve(e.locked, next[k], policy, quantity).ok()) {
-      if (first_short < 0 || static_cast<std::int32_t>(e.line) < first_short) {
-        first_short = static_cast<std::int32_t>(e.line);
-      }
-      const std::int64_t reservable =
-          e.locked.available() - policy.safety_stock + policy.backorder_limit;
-      shortages += (shortages.empty() ? "" : "; ") + std::string("lines[") +
-                   std::to_string(e.line) + "] wants " + std::to_string(quantity) +
-                   ", reservable " + std::to_string(std::max<std::int64_t>(reservable, 0));
+      shortages.add(e.line, quantity, e.locked, policy);
     }
   }
-  if (first_short >= 0) {
+  if (!shortages.empty()) {
     unlock_all();
     reservations_.abandon(index);
-    return Status(StatusCode::insufficient_stock, "insufficient stock: " + shortages,
-                  line_field(static_cast<std::size_t>(first_short), "quantity"), first_short);
+    return shortages.status();
   }
   for (std::size_t k = 0; k < entries.size(); ++k) {
     entries[k].slot->updated_at_ms.store(now_ms, std::memory_order_release);

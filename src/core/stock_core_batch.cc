@@ -328,33 +328,31 @@ Status StockCore::apply_held(BatchState& state, const WriteBatch::Operation& op,
       return Status();
     }
     case Kind::reserve: {
-      std::vector<std::pair<HeldSlot*, SlotWord>> decided;
-      decided.reserve(op.lines.size());
-      std::string shortages;
-      std::int32_t first_short = -1;
+      // Same precedence as the single path: not_found, then limit_exceeded, then stock.
       for (std::size_t k = 0; k < op.lines.size(); ++k) {
-        HeldSlot* held = state.slot(op.lines[k].item);
-        if (held == nullptr) {
+        if (state.slot(op.lines[k].item) == nullptr) {
           return Status(StatusCode::not_found, "item not found",
                         "lines[" + std::to_string(k) + "].item");
         }
-        SlotWord next = held->working;
-        if (!decide_reserve(held->working, next, held->policy, op.lines[k].quantity.value()).ok()) {
-          if (first_short < 0) first_short = static_cast<std::int32_t>(k);
-          shortages += (shortages.empty() ? "" : "; ") + std::string("lines[") + std::to_string(k) +
-                       "] wants " + std::to_string(op.lines[k].quantity.value()) + ", reservable " +
-                       std::to_string(std::max<std::int64_t>(0, held->working.available() -
-                                                                    held->policy.safety_stock +
-                                                                    held->policy.backorder_limit));
-        }
-        decided.emplace_back(held, next);
-      }
-      if (first_short >= 0) {
-        return Status(StatusCode::insufficient_stock, "insufficient stock: " + shortages,
-                      "lines[" + std::to_string(first_short) + "].quantity");
       }
       const std::uint32_t index = reservations_.claim(static_cast<std::uint32_t>(op.lines.size()));
       if (index == kNone) return kNoReservationRecord;
+      std::vector<std::pair<HeldSlot*, SlotWord>> decided;
+      decided.reserve(op.lines.size());
+      Shortages shortages;
+      for (std::size_t k = 0; k < op.lines.size(); ++k) {
+        HeldSlot* held = state.slot(op.lines[k].item);
+        SlotWord next = held->working;
+        const std::int64_t quantity = op.lines[k].quantity.value();
+        if (!decide_reserve(held->working, next, held->policy, quantity).ok()) {
+          shortages.add(k, quantity, held->working, held->policy);
+        }
+        decided.emplace_back(held, next);
+      }
+      if (!shortages.empty()) {
+        reservations_.abandon(index);
+        return shortages.status();
+      }
       reservations_.write(index, op.lines, op.reference, now_ms);
       state.claimed.push_back({.op = op_index, .index = index});
       for (auto& [held, next] : decided) BatchState::take(*held, next);

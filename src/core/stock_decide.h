@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "inventory/status.h"
 #include "inventory/types.h"
@@ -167,6 +168,31 @@ inline Status check_res_word(const ResWord& w, std::uint32_t generation) noexcep
   if (ahead >= 1) return reservation_inactive(ResStatus::none);
   return kReservationNotFound;
 }
+
+// Collects the short lines of a multi-line reserve into one insufficient_stock Status that
+// names every short line, with the first one as field and index.
+class Shortages {
+ public:
+  void add(std::size_t line, std::int64_t quantity, const SlotWord& word,
+           const ItemPolicy& policy) {
+    const std::int64_t reservable = word.available() - policy.safety_stock + policy.backorder_limit;
+    if (first_ < 0 || static_cast<std::int32_t>(line) < first_) {
+      first_ = static_cast<std::int32_t>(line);
+    }
+    text_ += (text_.empty() ? "" : "; ") + std::string("lines[") + std::to_string(line) +
+             "] wants " + std::to_string(quantity) + ", reservable " +
+             std::to_string(reservable < 0 ? 0 : reservable);
+  }
+  bool empty() const { return first_ < 0; }
+  Status status() const {
+    return Status(StatusCode::insufficient_stock, "insufficient stock: " + text_,
+                  "lines[" + std::to_string(first_) + "].quantity", first_);
+  }
+
+ private:
+  std::string text_;
+  std::int32_t first_ = -1;
+};
 
 }  // namespace inventory::core
 
