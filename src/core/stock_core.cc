@@ -231,27 +231,68 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
   return reservations_.publish(index, expires_ms);
 }
 
-void StockCore::apply_finished(std::uint32_t index, Finish kind,
+void StockCore::apply_finished(std::uint32_t index, ResWord finishing, Finish kind,
                                std::span<const ReserveLine> quantities, std::int64_t now_ms) {
-  // The caller won the CAS that finished the reservation, so it owns the record: the lines are
-  // stable and this is the only thread applying them.
-  const bool complete = reservations_.for_each_line(index, [&](std::uint32_t, ReserveLine line) {
+  // The caller won the CAS that moved the reservation to its final state with the lock bit set,
+  // so it owns the record: the lines are stable and this is the only thread applying them.
+  // Everyone else who meets the reservation waits for the lock bit to clear (below), so nobody
+  // can learn that it finished before its holds are gone from the items.
+  INVENTORY_DASSERT(finishing.locked);
+  struct Line {
+    ItemSlot* slot;
+    ItemId item;
+    std::int64_t held;
+    std::int64_t confirmed;
+    SlotWord locked;
+  };
+  auto line_of = [&](ReserveLine line) {
     const std::int64_t held = line.quantity.value();
-    const std::int64_t confirmed =
-        kind == Finish::confirm ? confirmed_quantity(quantities, line.item, held) : 0;
-    ItemSlot* slot = items_.find(line.item);
-    if (slot == nullptr) return;  // The item was removed with force; its holds went with it.
-    SlotWord before, after;
-    Status status = update_slot<Status>(
-        *slot, item_generation(line.item), kItemNotFound,
-        [&](const SlotWord& current, SlotWord& next) {
-          decide_finish_line(current, next, slot->policy(), held, confirmed);
-          return Status();
-        },
-        &before, &after);
-    if (status.ok()) slot->updated_at_ms.store(now_ms, std::memory_order_release);
-  });
-  INVENTORY_ASSERT(complete);
+    return Line{items_.find(line.item), line.item, held,
+                kind == Finish::confirm ? confirmed_quantity(quantities, line.item, held) : 0,
+                SlotWord{}};
+  };
+  if (reservations_.line_count(index) == 1) {
+    // One item: a single CAS is the linearization point. Lock-free; does not allocate.
+    Line line{};
+    reservations_.for_each_line(index, [&](std::uint32_t, ReserveLine l) { line = line_of(l); });
+    // A null slot: the item was removed with force, and its holds went with it.
+    if (line.slot != nullptr) {
+      SlotWord before, after;
+      Status status = update_slot<Status>(
+          *line.slot, item_generation(line.item), kItemNotFound,
+          [&](const SlotWord& current, SlotWord& next) {
+            decide_finish_line(current, next, line.slot->policy(), line.held, line.confirmed);
+            return Status();
+          },
+          &before, &after);
+      if (status.ok()) line.slot->updated_at_ms.store(now_ms, std::memory_order_release);
+    }
+  } else {
+    // Several items: change them together under their lock bits (in slot order), so no reader
+    // sees some of the holds gone and others still there.
+    std::vector<Line> lines;
+    lines.reserve(reservations_.line_count(index));
+    const bool complete = reservations_.for_each_line(index, [&](std::uint32_t, ReserveLine l) {
+      Line line = line_of(l);
+      if (line.slot != nullptr) lines.push_back(line);
+    });
+    INVENTORY_ASSERT(complete);
+    std::sort(lines.begin(), lines.end(),
+              [](const Line& a, const Line& b) { return a.slot < b.slot; });
+    for (Line& line : lines) {
+      if (!items_.lock(*line.slot, item_generation(line.item), &line.locked)) line.slot = nullptr;
+    }
+    for (const Line& line : lines) {
+      if (line.slot == nullptr) continue;
+      SlotWord next = line.locked;
+      decide_finish_line(line.locked, next, line.slot->policy(), line.held, line.confirmed);
+      next.version = (line.locked.version + 1) & SlotWord::kVersionMask;
+      line.slot->updated_at_ms.store(now_ms, std::memory_order_release);
+      ItemTable::unlock(*line.slot, next);
+    }
+  }
+  finishing.locked = false;
+  reservations_.word(index).store(finishing.encode());
   reservations_.release_record(index);
 }
 
@@ -266,12 +307,14 @@ Status StockCore::finish(ReservationId reservation, Finish kind,
   // A failed CAS means the word changed (another finish, an extend, a batch lock): re-decide.
   for (;;) {
     const ResWord current = ResWord::decode(raw);
-    if (Status s = check_res_word(current, generation); !s.ok()) return s;
+    // Locked: a batch holds it, or another thread is finishing it. Wait, so that an answer of
+    // "not active" is only given once the holds are gone from the items.
     if (current.locked) {
       wait.once();
       raw = word.load();
       continue;
     }
+    if (Status s = check_res_word(current, generation); !s.ok()) return s;
     const bool overdue = now_ms >= current.expires_ms;
     if (!overdue && kind == Finish::confirm && !quantities.empty()) {
       // Every listed item must be a line, confirmed for at most what it holds.
@@ -310,8 +353,9 @@ Status StockCore::finish(ReservationId reservation, Finish kind,
                  : kind == Finish::release ? ResStatus::released
                                            : ResStatus::expired;
     next.version = (current.version + 1) & ResWord::kVersionMask;
+    next.locked = true;
     if (word.compare_exchange(raw, next.encode())) {
-      apply_finished(index, overdue ? Finish::expire : kind, quantities, now_ms);
+      apply_finished(index, next, overdue ? Finish::expire : kind, quantities, now_ms);
       if (overdue && kind != Finish::expire) return reservation_inactive(ResStatus::expired);
       return Status();
     }
@@ -337,12 +381,12 @@ Result<Timestamp> StockCore::extend(ReservationId reservation, std::int64_t expi
   u128 raw = word.load();
   for (;;) {
     const ResWord current = ResWord::decode(raw);
-    if (Status s = check_res_word(current, generation); !s.ok()) return s;
-    if (current.locked) {
+    if (current.locked) {  // As in finish().
       wait.once();
       raw = word.load();
       continue;
     }
+    if (Status s = check_res_word(current, generation); !s.ok()) return s;
     if (now_ms >= current.expires_ms) {
       // Too late: expire it on the spot, as the sweeper would.
       Status status = finish(reservation, Finish::expire, {}, now_ms);
@@ -364,9 +408,14 @@ Result<ReservationInfo> StockCore::get_reservation(ReservationId reservation) co
   const std::uint32_t generation = reservation_generation(reservation);
   auto& table = const_cast<ReservationTable&>(reservations_);
   // Seqlock-style read: the payload is valid if the word did not change while it was read.
+  SpinWait wait;
   for (;;) {
     const u128 raw = table.word(index).load();
     const ResWord word = ResWord::decode(raw);
+    if (word.locked) {  // Being finished or held by a batch: report the settled state.
+      wait.once();
+      continue;
+    }
     if (word.generation != generation || word.state == ResStatus::none) {
       return kReservationNotFound;
     }
@@ -447,8 +496,9 @@ std::size_t StockCore::expire_due(std::int64_t now_ms) {
       ResWord next = current;
       next.state = ResStatus::expired;
       next.version = (current.version + 1) & ResWord::kVersionMask;
+      next.locked = true;
       if (word.compare_exchange(raw, next.encode())) {
-        apply_finished(index, Finish::expire, {}, now_ms);
+        apply_finished(index, next, Finish::expire, {}, now_ms);
         ++expired;
         break;
       }

@@ -105,8 +105,10 @@ class StockCore {
   // Decides one all_or_nothing operation on the batch's private copies.
   Status apply_held(BatchState& state, const WriteBatch::Operation& op, std::size_t op_index,
                     std::int64_t expires_ms, std::int64_t now_ms, OperationResult* result);
-  void apply_finished(std::uint32_t index, Finish kind, std::span<const ReserveLine> quantities,
-                      std::int64_t now_ms);
+  // Applies a finished reservation's lines to its items, then clears the lock bit of
+  // `finishing` (the locked final word the caller installed) and frees the record.
+  void apply_finished(std::uint32_t index, ResWord finishing, Finish kind,
+                      std::span<const ReserveLine> quantities, std::int64_t now_ms);
 
   Limits limits_;
   ItemTable items_;

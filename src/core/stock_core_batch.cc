@@ -160,14 +160,14 @@ Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation>
     u128 raw = word.load();
     for (;;) {
       const ResWord current = ResWord::decode(raw);
-      if (current.state != ResStatus::active) {
-        held.original = current;  // Ops will report why it is not active.
-        break;
-      }
-      if (current.locked) {
+      if (current.locked) {  // Another batch holds it, or a thread is finishing it.
         wait.once();
         raw = word.load();
         continue;
+      }
+      if (current.state != ResStatus::active) {
+        held.original = current;  // Ops will report why it is not active.
+        break;
       }
       if (word.compare_exchange(raw, raw | ResWord::kLockBit)) {
         held.original = current;
