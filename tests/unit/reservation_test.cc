@@ -404,6 +404,29 @@ TEST_SUITE("reservation/confirm") {
     }
   }
 
+  TEST_CASE("a partial confirm reaches lines stored in the overflow chunks") {
+    TestEngine t;
+    const auto items = stocked_items(t, 20, 10);
+    std::vector<ReserveLine> lines;
+    for (const ItemId item : items) lines.push_back({item, Quantity{3}});
+    auto hold = t->reserve({}, ReserveLinesRequest{.lines = lines});
+    REQUIRE(hold.ok());
+    const ReserveLine too_many[] = {{items[17], Quantity{4}}};
+    const Status over = t->confirm({}, ConfirmRequest{*hold, too_many});
+    CHECK(over.code() == StatusCode::invalid_argument);
+    CHECK(over.field() == "quantities[0].quantity");
+    const ReserveLine part[] = {
+        {items[2], Quantity{1}}, {items[17], Quantity{3}}, {items[19], Quantity{2}}};
+    REQUIRE(t->confirm({}, ConfirmRequest{*hold, part}).ok());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      CAPTURE(i);
+      const std::int64_t confirmed = i == 2 ? 1 : i == 17 ? 3 : i == 19 ? 2 : 0;
+      CHECK(t.level(items[i]).on_hand == Quantity{10 - confirmed});
+      CHECK(t.level(items[i]).reserved == Quantity{0});
+    }
+    CHECK(t->check_invariants().ok());
+  }
+
   TEST_CASE("confirming more than held or an item that is not a line is invalid_argument") {
     TestEngine t;
     const ItemId a = t.item("p", "w1", 10);
