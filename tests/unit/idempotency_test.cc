@@ -49,9 +49,10 @@ class GateClock final : public Clock {
     calls_ = 0;
     armed_.store(true);
   }
-  void wait_parked() {
+  // False if nothing parked within a few seconds (the engine read the clock differently).
+  bool wait_parked() {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return parked_; });
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return parked_; });
   }
   void release() {
     std::lock_guard lock(mutex_);
@@ -297,7 +298,11 @@ TEST_SUITE("idempotency/in_flight") {
       clock->arm(std::this_thread::get_id(), 2);
       first = engine.adjust(key("k"), {.item = item, .delta = Quantity{5}});
     });
-    clock->wait_parked();
+    if (!clock->wait_parked()) {
+      clock->release();
+      runner.join();
+      FAIL("the first call never reached the adjust's clock reading");
+    }
     auto retry = engine.adjust(key("k"), {.item = item, .delta = Quantity{5}});
     CHECK(retry.status().code() == StatusCode::busy);
     CHECK(retry.status().field() == "idempotency_key");
