@@ -276,6 +276,7 @@ Result<StockLevel> EngineImpl::get(const ReadOptions&, ItemId item) const {
 }
 
 Result<StockLevel> EngineImpl::adjust(const WriteOptions& options, const AdjustRequest& request) {
+  core_.items().prefetch(request.item);  // As in reserve().
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::adjust(request, options_.limits));
   auto apply = [&] {
@@ -317,6 +318,9 @@ Result<StockLevel> EngineImpl::set_policy(const WriteOptions& options,
 
 Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
                                           const ReserveRequest& request) {
+  // The item's slot is most likely not in cache (a spread catalog): start the miss now so it
+  // overlaps validation, the clock read and taking a reservation record.
+  core_.items().prefetch(request.item);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::reserve(request, options_.limits));
   auto apply = [&] {

@@ -29,7 +29,7 @@ IdempotencyTable::Outcome IdempotencyTable::begin(std::string_view key, std::uin
                                                   std::int64_t now_ms,
                                                   std::shared_ptr<const StoredResult>* stored) {
   Shard& shard = shard_for(key);
-  std::lock_guard lock(shard.mutex);
+  std::unique_lock lock(shard.mutex);
   purge(shard, now_ms);
   auto it = shard.entries.find(std::string(key));
   if (it != shard.entries.end()) {
@@ -46,7 +46,24 @@ IdempotencyTable::Outcome IdempotencyTable::begin(std::string_view key, std::uin
     entry = Entry{fingerprint, 0, nullptr};
     return Outcome::fresh;
   }
-  if (size_.load(std::memory_order_relaxed) >= capacity_) return Outcome::full;
+  if (size_.load(std::memory_order_relaxed) >= capacity_) {
+    // Full: drop what has expired in every shard, then look again. The other shards are purged
+    // without this shard's mutex held, so two threads doing this never wait on each other.
+    lock.unlock();
+    for (Shard& other : shards_) {
+      if (&other == &shard) continue;
+      std::lock_guard other_lock(other.mutex);
+      purge(other, now_ms);
+    }
+    lock.lock();
+    purge(shard, now_ms);
+    if (shard.entries.count(std::string(key)) != 0) {
+      // Another thread began this key meanwhile; decide again from the top.
+      lock.unlock();
+      return begin(key, fingerprint, now_ms, stored);
+    }
+    if (size_.load(std::memory_order_relaxed) >= capacity_) return Outcome::full;
+  }
   shard.entries.emplace(std::string(key), Entry{fingerprint, 0, nullptr});
   size_.fetch_add(1, std::memory_order_relaxed);
   return Outcome::fresh;

@@ -2,6 +2,7 @@
 
 #include "inventory/write_batch.h"
 
+#include "util/assert.h"
 #include "write_batch_internal.h"
 
 namespace inventory {
@@ -113,7 +114,10 @@ void WriteBatch::clear() noexcept { ops_.clear(); }
 
 std::size_t WriteBatch::size() const noexcept { return ops_.size(); }
 
-WriteBatch::Kind WriteBatch::kind(std::size_t index) const { return ops_.at(index).kind; }
+WriteBatch::Kind WriteBatch::kind(std::size_t index) const {
+  INVENTORY_ASSERT(index < ops_.size());  // A programmer error, not an operating one.
+  return ops_[index].kind;
+}
 
 Status WriteBatch::iterate(Handler& handler) const {
   for (const Operation& op : ops_) {

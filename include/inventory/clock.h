@@ -28,7 +28,8 @@ class INVENTORY_EXPORT Clock {
 
 // The default clock: the system wall clock, made non-decreasing. A backward jump of the wall
 // clock (NTP step) holds this clock still until the wall clock catches up, so expiry never runs
-// backwards and reservations never expire early.
+// backwards and reservations never expire early. On Linux it reads CLOCK_REALTIME_COARSE, so
+// its resolution is the kernel tick (1-4 ms): cheap enough for the reservation hot path.
 class INVENTORY_EXPORT SystemClock final : public Clock {
  public:
   Timestamp now() const noexcept override;

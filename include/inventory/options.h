@@ -42,6 +42,12 @@ struct Limits {
   std::uint32_t reservations_max = 1u << 18;
   // Lines in one reservation. Default: 100. REQUIRES: 1 <= reservation_lines_max <= 1000.
   std::uint32_t reservation_lines_max = 100;
+  // Lines beyond the first 6 of each reservation, summed over all active reservations. The
+  // first 6 lines live in the reservation's record; further lines take 11-line chunks (192
+  // bytes each, touched on first use) from a pool of reservation_overflow_lines_max / 11
+  // chunks, which always fits at least one reservation of reservation_lines_max lines.
+  // Default: 1,048,576 (e.g. 11,000 reservations of 100 lines). REQUIRES: <= 2^31.
+  std::uint32_t reservation_overflow_lines_max = 1u << 20;
   // Operations in one WriteBatch. Default: 1,000. REQUIRES: 1 <= batch_operations_max <= 100,000.
   std::uint32_t batch_operations_max = 1000;
   // Largest magnitude of one adjustment, reservation line, confirm line or transfer.

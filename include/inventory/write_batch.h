@@ -37,8 +37,9 @@ enum class BatchPolicy : std::uint8_t {
 // The outcome of one batch operation.
 struct OperationResult {
   Status status;
-  // Items the operation changed, after the change, in the order the operation names them (for a
-  // transfer: from, then to). Empty on failure and for release/extend.
+  // For adjust, set_on_hand, set_policy and transfer: the items after the change, in the order
+  // the operation names them (transfer: from, then to). Empty on failure and for the
+  // reservation operations (reserve, confirm, release, extend); read those items with get().
   std::vector<StockLevel> levels;
   ReservationId reservation{};  // For reserve: the new reservation.
   Timestamp expires_at{};       // For reserve and extend: the expiry.
@@ -87,6 +88,7 @@ class INVENTORY_EXPORT WriteBatch {
   void clear() noexcept;
   std::size_t size() const noexcept;
   bool empty() const noexcept { return size() == 0; }
+  // REQUIRES: index < size().
   Kind kind(std::size_t index) const;
 
   // Visits the operations in order; the first non-ok Status stops the walk and is returned.

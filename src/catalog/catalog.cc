@@ -151,16 +151,16 @@ Result<Product> Catalog::upsert_product(const UpsertProductRequest& request, Tim
       (request.mode == UpsertMode::replace_only || request.expected_version.has_value())) {
     return Status(StatusCode::not_found, "product not found", "product.id");
   }
+  auto& by_sku = t.products.get<BySku>();
+  if (auto it = by_sku.find(in.sku); it != by_sku.end() && it->product.id != in.id) {
+    return Status(StatusCode::already_exists, "another product has this SKU", "product.sku");
+  }
   if (existing != nullptr && request.expected_version &&
       *request.expected_version != existing->product.version) {
     return Status(StatusCode::version_conflict,
                   "the product changed since expected_version (now " +
                       std::to_string(static_cast<std::uint64_t>(existing->product.version)) + ")",
                   "expected_version");
-  }
-  auto& by_sku = t.products.get<BySku>();
-  if (auto it = by_sku.find(in.sku); it != by_sku.end() && it->product.id != in.id) {
-    return Status(StatusCode::already_exists, "another product has this SKU", "product.sku");
   }
   if (existing == nullptr && t.products.size() >= limits_.products_max) {
     return Status(StatusCode::limit_exceeded, "limits.products_max reached", "");
@@ -322,7 +322,8 @@ Result<ItemInfo> Catalog::upsert_item(const UpsertItemRequest& request, Timestam
     return ItemInfo{*level, product->product.id, location->location.id};
   }
   if (request.expected_version) {
-    return Status(StatusCode::version_conflict, "the item does not exist yet", "expected_version");
+    // As for products and locations: a version can only be expected of something that exists.
+    return Status(StatusCode::not_found, "the item does not exist", "expected_version");
   }
   id = core_.items().allocate(request.policy, product->key, location->key, now_ms);
   if (id == ItemId{}) {

@@ -82,13 +82,28 @@ class alignas(16) Atomic128 {
 #endif
   }
 
-  // Stores `desired` unconditionally (a CAS loop). Use only where no other writer can race,
-  // such as initialisation or a slot held under its lock bit.
-  void store(u128 desired) noexcept {
+  // Release store. REQUIRES: no other thread writes the word concurrently: the caller holds
+  // its lock bit, or the word is in a state every other writer leaves alone (a free record, a
+  // free slot). Lock-free. Does not allocate.
+  void store_exclusive(u128 desired) noexcept {
+#if defined(INVENTORY_X86_CMPXCHG16B)
+    if (__builtin_expect(kVectorLoadAtomic, 1)) {
+      // An aligned 16-byte vector store is atomic on the same CPUs as the load above, and
+      // x86-TSO gives it release semantics; the memory clobber keeps the compiler from moving
+      // earlier stores after it.
+      __m128i v;
+      __builtin_memcpy(&v, &desired, sizeof(desired));
+      asm volatile("movdqa %1, %0" : "=m"(value_) : "x"(v) : "memory");
+      return;
+    }
+#endif
+#if defined(INVENTORY_X86_CMPXCHG16B)
     u128 expected = load();
-    // Each failed CAS refreshes `expected`, so the loop ends as soon as no writer intervenes.
     while (!compare_exchange(expected, desired)) {
     }
+#else
+    __atomic_store_n(&value_, desired, __ATOMIC_RELEASE);
+#endif
   }
 
  private:

@@ -48,7 +48,7 @@ ItemId ItemTable::allocate(const ItemPolicy& policy, std::uint32_t product_key,
                   .version = (word.version + 1) & SlotWord::kVersionMask,
                   .deficit = false,
                   .locked = false};
-  slot.word.store(word.encode());
+  slot.word.store_exclusive(word.encode());
   // Makes the slot live (pairs with the acquire in find()).
   slot.generation.store(generation + 1, std::memory_order_release);
   if (fresh) high_water_.store(index + 1, std::memory_order_release);
@@ -91,8 +91,8 @@ bool ItemTable::lock(ItemSlot& slot, std::uint32_t generation, SlotWord* locked)
 void ItemTable::unlock(ItemSlot& slot, const SlotWord& next) noexcept {
   SlotWord unlocked = next;
   unlocked.locked = false;
-  // Only the holder of the lock bit writes the word, so the first CAS succeeds.
-  slot.word.store(unlocked.encode());
+  // Only the holder of the lock bit writes the word.
+  slot.word.store_exclusive(unlocked.encode());
 }
 
 }  // namespace inventory::core

@@ -5,25 +5,23 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
-#include <thread>
 
 #include "util/zeroed_memory.h"
 
 namespace inventory::core {
 
 namespace {
-std::uint32_t shard_count() {
-  const unsigned cores = std::thread::hardware_concurrency();
-  return std::clamp<std::uint32_t>(cores == 0 ? 4 : cores, 1, 64);
-}
+// One shard per thread up to this many threads (each thread starts at its own shard), so the
+// free-list CAS of different threads never touches the same cache line. 64 heads cost 4 KiB.
+constexpr std::uint32_t kFreeListShards = 64;
 }  // namespace
 
 ReservationTable::ReservationTable(std::uint32_t capacity, std::uint32_t chunk_count)
     : capacity_(capacity),
       chunk_count_(chunk_count),
       words_(new Atomic128[capacity]),
-      free_records_(capacity, shard_count()),
-      free_chunks_(chunk_count, shard_count()) {
+      free_records_(capacity, kFreeListShards),
+      free_chunks_(chunk_count, kFreeListShards) {
   records_bytes_ = sizeof(Record) * std::size_t{capacity};
   records_ = static_cast<Record*>(detail::map_zeroed(records_bytes_));
   chunks_bytes_ = sizeof(Chunk) * std::size_t{chunk_count};
@@ -36,7 +34,7 @@ ReservationTable::~ReservationTable() {
   detail::unmap_zeroed(chunks_, chunks_bytes_);
 }
 
-std::uint32_t ReservationTable::claim(std::uint32_t line_count) noexcept {
+std::uint32_t ReservationTable::claim(std::uint32_t line_count, bool* lines_exhausted) noexcept {
   const std::uint32_t index = free_records_.pop();
   if (index == IndexFreeList::kNone) return index;
 
@@ -50,7 +48,7 @@ std::uint32_t ReservationTable::claim(std::uint32_t line_count) noexcept {
   claimed.version = (word.version + 1) & ResWord::kVersionMask;
   claimed.state = ResStatus::none;
   claimed.prev_state = word.state;
-  words_[index].store(claimed.encode());
+  words_[index].store_exclusive(claimed.encode());
 
   Record& record = records_[index];
   record.first_chunk.store(0, std::memory_order_relaxed);
@@ -65,6 +63,7 @@ std::uint32_t ReservationTable::claim(std::uint32_t line_count) noexcept {
       if (chunk == IndexFreeList::kNone) {
         record.first_chunk.store(head, std::memory_order_relaxed);
         abandon(index);
+        if (lines_exhausted != nullptr) *lines_exhausted = true;
         return IndexFreeList::kNone;
       }
       chunks_[chunk].owner.store(owner, std::memory_order_release);
@@ -124,7 +123,7 @@ ReservationId ReservationTable::publish(std::uint32_t index, std::int64_t expire
   word.version = (word.version + 1) & ResWord::kVersionMask;
   // Publishes the payload written by write() (the CAS is a release; pairs with the acquire
   // load of every reader of the word).
-  words_[index].store(word.encode());
+  words_[index].store_exclusive(word.encode());
   return make_reservation_id(index, word.generation);
 }
 
@@ -134,13 +133,16 @@ void ReservationTable::abandon(std::uint32_t index) noexcept {
   // Keep what is known about the previous generation for stale ids.
   word.state = word.prev_state;
   word.version = (word.version + 1) & ResWord::kVersionMask;
-  words_[index].store(word.encode());
+  words_[index].store_exclusive(word.encode());
   release_record(index);
 }
 
 void ReservationTable::free_chunks(std::uint32_t index) noexcept {
   Record& record = records_[index];
-  std::uint32_t next = record.first_chunk.exchange(0, std::memory_order_relaxed);
+  // Only the owner of the record gets here, so a load and a store need no atomic exchange.
+  std::uint32_t next = record.first_chunk.load(std::memory_order_relaxed);
+  if (next == 0) return;
+  record.first_chunk.store(0, std::memory_order_relaxed);
   while (next != 0) {
     Chunk& chunk = chunks_[next - 1];
     const std::uint32_t after = chunk.next.load(std::memory_order_relaxed);

@@ -129,8 +129,9 @@ class ReservationTable {
   }
 
   // Claims a free record for `line_count` lines, bumping its generation (state none). Returns
-  // kNone when the records or the overflow chunks are exhausted. Lock-free.
-  std::uint32_t claim(std::uint32_t line_count) noexcept;
+  // kNone when the records or the overflow chunks are exhausted; in the latter case sets
+  // *lines_exhausted (if not null). Lock-free.
+  std::uint32_t claim(std::uint32_t line_count, bool* lines_exhausted = nullptr) noexcept;
   // Fills a claimed record. REQUIRES: the caller claimed it and has not published it.
   void write(std::uint32_t index, std::span<const ReserveLine> lines, std::string_view reference,
              std::int64_t created_ms) noexcept;
@@ -201,8 +202,9 @@ bool ReservationTable::for_each_line(std::uint32_t index, F&& f) const noexcept 
     f(i, ReserveLine{ItemId{record.item[i].load(std::memory_order_acquire)},
                      Quantity{record.quantity[i].load(std::memory_order_acquire)}});
   }
-  std::uint32_t next = record.first_chunk.load(std::memory_order_acquire);
   std::uint32_t i = inline_count;
+  if (i == count) return true;  // No overflow chunks: the common case.
+  std::uint32_t next = record.first_chunk.load(std::memory_order_acquire);
   const std::uint64_t owner =
       static_cast<std::uint64_t>(make_reservation_id(index, generation_of(index)));
   while (i < count) {

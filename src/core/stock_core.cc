@@ -40,13 +40,16 @@ Status reservation_inactive(ResStatus state) noexcept {
 StockCore::StockCore(const Limits& limits)
     : limits_(limits),
       items_(limits.items_max),
-      // Overflow chunks: enough for a quarter of the records to carry 11 more lines each, and
-      // at least for one reservation of the largest size.
-      reservations_(limits.reservations_max,
-                    std::max<std::uint32_t>(
-                        limits.reservations_max / 4,
-                        (limits.reservation_lines_max + ReservationTable::kChunkLines - 1) /
-                            ReservationTable::kChunkLines)) {}
+      reservations_(
+          limits.reservations_max,
+          std::max<std::uint32_t>(
+              (limits.reservation_overflow_lines_max + ReservationTable::kChunkLines - 1) /
+                  ReservationTable::kChunkLines,
+              limits.reservation_lines_max > ReservationTable::kInlineLines
+                  ? (limits.reservation_lines_max - ReservationTable::kInlineLines +
+                     ReservationTable::kChunkLines - 1) /
+                        ReservationTable::kChunkLines
+                  : 0)) {}
 
 StockLevel StockCore::level_of(const ItemSlot& slot, ItemId id, const SlotWord& word,
                                std::int64_t updated_ms) const noexcept {
@@ -140,7 +143,7 @@ Result<ReservationId> StockCore::reserve(ItemId item, std::int64_t quantity,
                                          std::int64_t now_ms) {
   ItemSlot* slot = items_.find(item);
   if (slot == nullptr) return kItemNotFound;
-  const std::uint32_t index = reservations_.claim(1);
+  const std::uint32_t index = reservations_.claim(1, nullptr);
   if (index == kNone) return kNoReservationRecord;
   const ReserveLine line{item, Quantity(quantity)};
   reservations_.write(index, std::span<const ReserveLine>(&line, 1), reference, now_ms);
@@ -164,7 +167,26 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
                                                std::int64_t now_ms) {
   INVENTORY_ASSERT(!lines.empty());
   if (lines.size() == 1) {
-    return reserve(lines[0].item, lines[0].quantity.value(), expires_ms, reference, now_ms);
+    // The single-item path, with the answer in the multi-line form (field lines[0].*).
+    Result<ReservationId> id =
+        reserve(lines[0].item, lines[0].quantity.value(), expires_ms, reference, now_ms);
+    if (id.ok()) return id;
+    if (id.status().code() == StatusCode::insufficient_stock) {
+      Shortages shortage;
+      // Re-read for the message only; the decision was made on the CAS.
+      Result<StockLevel> level = get(lines[0].item);
+      if (level.ok()) {
+        SlotWord word;
+        word.on_hand = level->on_hand.value();
+        word.reserved = level->reserved.value();
+        shortage.add(0, lines[0].quantity.value(), word, level->policy);
+        return shortage.status();
+      }
+    }
+    const Status& status = id.status();
+    std::string field(status.field());
+    if (field == "item" || field == "quantity") field = line_field(0, field.c_str());
+    return Status(status.code(), status.message(), field, field.empty() ? -1 : 0);
   }
   // Resolve and order the slots. The order of lock acquisition is the slot index.
   struct Entry {
@@ -186,8 +208,10 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.slot_index < b.slot_index; });
 
-  const std::uint32_t index = reservations_.claim(static_cast<std::uint32_t>(lines.size()));
-  if (index == kNone) return kNoReservationRecord;
+  bool lines_exhausted = false;
+  const std::uint32_t index =
+      reservations_.claim(static_cast<std::uint32_t>(lines.size()), &lines_exhausted);
+  if (index == kNone) return lines_exhausted ? kNoOverflowLines : kNoReservationRecord;
   reservations_.write(index, lines, reference, now_ms);
 
   std::size_t locked_count = 0;
@@ -209,19 +233,23 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
   // Decide every line on the locked words; report every short line, first one as the index.
   std::vector<SlotWord> next(entries.size());
   Shortages shortages;
+  Status range;  // A line that would leave the quantity range (reported after shortages).
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const Entry& e = entries[k];
     next[k] = e.locked;
     const std::int64_t quantity = lines[e.line].quantity.value();
     const ItemPolicy policy = e.slot->policy();
-    if (!decide_reserve(e.locked, next[k], policy, quantity).ok()) {
+    Status line = decide_reserve(e.locked, next[k], policy, quantity);
+    if (line.code() == StatusCode::insufficient_stock) {
       shortages.add(e.line, quantity, e.locked, policy);
+    } else if (!line.ok() && range.ok()) {
+      range = line.with_index(static_cast<std::int32_t>(e.line));
     }
   }
-  if (!shortages.empty()) {
+  if (!shortages.empty() || !range.ok()) {
     unlock_all();
     reservations_.abandon(index);
-    return shortages.status();
+    return !shortages.empty() ? shortages.status() : range;
   }
   for (std::size_t k = 0; k < entries.size(); ++k) {
     entries[k].slot->updated_at_ms.store(now_ms, std::memory_order_release);
@@ -292,7 +320,7 @@ void StockCore::apply_finished(std::uint32_t index, ResWord finishing, Finish ki
     }
   }
   finishing.locked = false;
-  reservations_.word(index).store(finishing.encode());
+  reservations_.word(index).store_exclusive(finishing.encode());
   reservations_.release_record(index);
 }
 

@@ -226,7 +226,7 @@ Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation>
       if (held.live) ItemTable::unlock(*held.slot, held.original);
     }
     for (auto& held : state.reservations) {
-      if (held.locked) reservations_.word(held.index).store(held.original.encode());
+      if (held.locked) reservations_.word(held.index).store_exclusive(held.original.encode());
     }
     for (const auto& c : state.claimed) reservations_.abandon(c.index);
   };
@@ -264,13 +264,13 @@ Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation>
     if (!held.locked) continue;
     if (held.working.state == held.original.state &&
         held.working.expires_ms == held.original.expires_ms) {
-      reservations_.word(held.index).store(held.original.encode());
+      reservations_.word(held.index).store_exclusive(held.original.encode());
       continue;
     }
     ResWord next = held.working;
     next.locked = false;
     next.version = (held.original.version + 1) & ResWord::kVersionMask;
-    reservations_.word(held.index).store(next.encode());
+    reservations_.word(held.index).store_exclusive(next.encode());
     if (next.terminal()) reservations_.release_record(held.index);
   }
   return receipt;
@@ -335,23 +335,29 @@ Status StockCore::apply_held(BatchState& state, const WriteBatch::Operation& op,
                         "lines[" + std::to_string(k) + "].item");
         }
       }
-      const std::uint32_t index = reservations_.claim(static_cast<std::uint32_t>(op.lines.size()));
-      if (index == kNone) return kNoReservationRecord;
+      bool lines_exhausted = false;
+      const std::uint32_t index =
+          reservations_.claim(static_cast<std::uint32_t>(op.lines.size()), &lines_exhausted);
+      if (index == kNone) return lines_exhausted ? kNoOverflowLines : kNoReservationRecord;
       std::vector<std::pair<HeldSlot*, SlotWord>> decided;
       decided.reserve(op.lines.size());
       Shortages shortages;
+      Status range;  // A line that would leave the quantity range (reported after shortages).
       for (std::size_t k = 0; k < op.lines.size(); ++k) {
         HeldSlot* held = state.slot(op.lines[k].item);
         SlotWord next = held->working;
         const std::int64_t quantity = op.lines[k].quantity.value();
-        if (!decide_reserve(held->working, next, held->policy, quantity).ok()) {
+        Status line = decide_reserve(held->working, next, held->policy, quantity);
+        if (line.code() == StatusCode::insufficient_stock) {
           shortages.add(k, quantity, held->working, held->policy);
+        } else if (!line.ok() && range.ok()) {
+          range = line;
         }
         decided.emplace_back(held, next);
       }
-      if (!shortages.empty()) {
+      if (!shortages.empty() || !range.ok()) {
         reservations_.abandon(index);
-        return shortages.status();
+        return !shortages.empty() ? shortages.status() : range;
       }
       reservations_.write(index, op.lines, op.reference, now_ms);
       state.claimed.push_back({.op = op_index, .index = index});

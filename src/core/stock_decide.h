@@ -28,8 +28,10 @@ inline const Status kItemNotFound =
 inline const Status kReservationNotFound =
     Status::from_static(StatusCode::not_found, "reservation not found", "reservation");
 inline const Status kNoReservationRecord = Status::from_static(
+    StatusCode::limit_exceeded, "limits.reservations_max reached: no free reservation record", "");
+inline const Status kNoOverflowLines = Status::from_static(
     StatusCode::limit_exceeded,
-    "limits.reservations_max reached: no free reservation record (or overflow line chunk)", "");
+    "limits.reservation_overflow_lines_max reached: no room for lines beyond the first 6", "");
 inline const Status kReserveShort = Status::from_static(
     StatusCode::insufficient_stock,
     "insufficient stock: available - safety_stock + backorder_limit is less than the quantity",
@@ -48,8 +50,16 @@ inline const Status kTransferShort = Status::from_static(
     StatusCode::insufficient_stock,
     "insufficient stock: the source item's on_hand would fall below reserved - backorder_limit",
     "quantity");
-inline const Status kRangeDelta = Status::from_static(
-    StatusCode::limit_exceeded, "on_hand would leave the quantity range (+/- 2^43 - 1)", "delta");
+inline const Status kRangeDelta =
+    Status::from_static(StatusCode::limit_exceeded,
+                        "on_hand or on_hand - reserved would leave the quantity range "
+                        "(+/- 2^43 - 1)",
+                        "delta");
+inline const Status kRangeSet = Status::from_static(
+    StatusCode::limit_exceeded, "on_hand - reserved would leave the quantity range (+/- 2^43 - 1)",
+    "on_hand");
+inline const Status kRangeReserve = Status::from_static(
+    StatusCode::limit_exceeded, "reserved would leave the quantity range (2^43 - 1)", "quantity");
 inline const Status kRangeTransfer = Status::from_static(
     StatusCode::limit_exceeded,
     "the destination's on_hand would leave the quantity range (+/- 2^43 - 1)", "quantity");
@@ -66,6 +76,14 @@ inline const Status kDifferentProduct = Status::from_static(
 // Internal: a record payload changed under a reader; the reader retries.
 inline const Status kRetry = Status::from_static(StatusCode::busy, "retry", "");
 
+// The quantity range every slot stays in: |on_hand| <= kQuantityMax, reserved <= kQuantityMax
+// and available >= -kQuantityMax. The last one keeps a confirm (on_hand -= confirmed, at most
+// reserved) inside the range without a check of its own, since a confirm cannot fail.
+inline bool out_of_range(const SlotWord& w) {
+  return w.on_hand > kQuantityMax || w.on_hand < -kQuantityMax || w.reserved > kQuantityMax ||
+         w.available() < -kQuantityMax;
+}
+
 // The deficit bit after a change: set while available < -backorder_limit, and only entered by
 // a forced change (every unforced path refuses to go there).
 inline void add_deficit(const SlotWord& current, SlotWord& next, std::int64_t backorder_limit,
@@ -77,10 +95,9 @@ inline void add_deficit(const SlotWord& current, SlotWord& next, std::int64_t ba
 // writes the candidate `next` (quantities and deficit only) and returns ok or the refusal.
 inline Status decide_adjust(const SlotWord& current, SlotWord& next, const ItemPolicy& policy,
                             std::int64_t delta, bool force) {
-  const std::int64_t on_hand = current.on_hand + delta;
-  if (on_hand > kQuantityMax || on_hand < -kQuantityMax) return kRangeDelta;
-  next.on_hand = on_hand;
+  next.on_hand = current.on_hand + delta;
   if (delta < 0 && !force && next.available() < -policy.backorder_limit) return kAdjustShort;
+  if (out_of_range(next)) return kRangeDelta;
   add_deficit(current, next, policy.backorder_limit, force);
   return Status();
 }
@@ -94,6 +111,7 @@ inline Status decide_set(const SlotWord& current, SlotWord& next, const ItemPoli
   if (on_hand < current.on_hand && !force && next.available() < -policy.backorder_limit) {
     return kSetShort;
   }
+  if (out_of_range(next)) return kRangeSet;
   add_deficit(current, next, policy.backorder_limit, force);
   return Status();
 }
@@ -104,6 +122,7 @@ inline Status decide_reserve(const SlotWord& current, SlotWord& next, const Item
       current.available() - policy.safety_stock + policy.backorder_limit;
   if (quantity > reservable) return kReserveShort;
   next.reserved = current.reserved + quantity;
+  if (out_of_range(next)) return kRangeReserve;
   add_deficit(current, next, policy.backorder_limit, false);
   return Status();
 }

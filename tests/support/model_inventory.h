@@ -64,6 +64,11 @@ class ModelInventory {
     return it == items.end() ? nullptr : &it->second;
   }
 
+  // Every item stays within |on_hand| <= max, reserved <= max, available >= -max.
+  static bool out_of_range(const ModelItem& m) {
+    return m.on_hand > kMax || m.on_hand < -kMax || m.reserved > kMax || m.available() < -kMax;
+  }
+
   static void settle_deficit(const ModelItem& before, ModelItem& after, bool forced) {
     after.deficit = after.available() < -after.policy.backorder_limit && (forced || before.deficit);
   }
@@ -75,10 +80,10 @@ class ModelInventory {
     if (it == nullptr) return {StatusCode::not_found};
     ModelItem next = *it;
     next.on_hand += delta;
-    if (next.on_hand > kMax || next.on_hand < -kMax) return {StatusCode::limit_exceeded};
     if (delta < 0 && !force && next.available() < -next.policy.backorder_limit) {
       return {StatusCode::insufficient_stock};
     }
+    if (out_of_range(next)) return {StatusCode::limit_exceeded};
     return commit(id, *it, next, force);
   }
 
@@ -92,6 +97,7 @@ class ModelInventory {
     if (on_hand < it->on_hand && !force && next.available() < -next.policy.backorder_limit) {
       return {StatusCode::insufficient_stock};
     }
+    if (out_of_range(next)) return {StatusCode::limit_exceeded};
     return commit(id, *it, next, force);
   }
 
@@ -118,14 +124,16 @@ class ModelInventory {
       if (item(line.item) == nullptr) return StatusCode::not_found;
     }
     if (active_count() + extra_records >= reservations_max) return StatusCode::limit_exceeded;
+    bool out_of_range_line = false;
     for (const ReserveLine& line : lines) {
       const ModelItem& it = *item(line.item);
       if (line.quantity.value() >
           it.available() - it.policy.safety_stock + it.policy.backorder_limit) {
         return StatusCode::insufficient_stock;
       }
+      out_of_range_line |= it.reserved + line.quantity.value() > kMax;
     }
-    return StatusCode::ok;
+    return out_of_range_line ? StatusCode::limit_exceeded : StatusCode::ok;
   }
 
   // Holds the lines under `id` (the engine assigns ids; the model records them).

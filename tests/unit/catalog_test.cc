@@ -174,10 +174,10 @@ TEST_SUITE("catalog/products") {
   }
 
   TEST_CASE("a SKU conflict is reported before a stale expected_version") {
-    // BUG: engine.h lists upsert_product's errors in order of precedence ("invalid_argument,
-    // not_found (replace_only), already_exists (create_only, or the SKU belongs to another
-    // product), version_conflict, limit_exceeded"), but the catalog checks expected_version
-    // before the SKU, so a request failing both answers version_conflict.
+    // Regression (fixed; the test guards it): engine.h lists upsert_product's errors in order of
+    // precedence ("invalid_argument, not_found (replace_only), already_exists (create_only, or the
+    // SKU belongs to another product), version_conflict, limit_exceeded"), but the catalog checks
+    // expected_version before the SKU, so a request failing both answers version_conflict.
     TestEngine t;
     auto p1 = t->upsert_product({}, {.product = product("p-1", "A")});
     REQUIRE(t->upsert_product({}, {.product = product("p-2", "X")}).ok());

@@ -423,10 +423,10 @@ TEST_SUITE("idempotency/limit") {
   }
 
   TEST_CASE("keys past their window no longer count against idempotency_keys_max") {
-    // BUG: options.h says a new key beyond idempotency_keys_max is refused only "after expired
-    // keys are dropped", but the table drops expired keys only from the one shard (of 16) that
-    // the new key hashes to. When the expired keys live in other shards the new key is refused
-    // with limit_exceeded although every kept key is past its window.
+    // Regression (fixed; the test guards it): options.h says a new key beyond idempotency_keys_max
+    // is refused only "after expired keys are dropped", but the table drops expired keys only from
+    // the one shard (of 16) that the new key hashes to. When the expired keys live in other shards
+    // the new key is refused with limit_exceeded although every kept key is past its window.
     int refused = 0;
     for (int i = 0; i < 16; ++i) {
       const std::string fresh = "fresh-key-" + std::to_string(i);

@@ -183,10 +183,10 @@ TEST_SUITE("reservation/reserve") {
   }
 
   TEST_CASE("a one-line reserve through ReserveLinesRequest reports its short line like a cart") {
-    // BUG: engine.h promises that a ReserveLinesRequest's insufficient_stock "names the short
-    // lines in its message, and its index() is the first short line". With exactly one line the
-    // engine takes the single-item fast path and returns its fixed status instead: field
-    // "quantity", index -1, and a message that names no line.
+    // Regression (fixed; the test guards it): engine.h promises that a ReserveLinesRequest's
+    // insufficient_stock "names the short lines in its message, and its index() is the first short
+    // line". With exactly one line the engine takes the single-item fast path and returns its fixed
+    // status instead: field "quantity", index -1, and a message that names no line.
     TestEngine t;
     const ItemId item = t.item("p", "w", 3);
     const ReserveLine lines[] = {{item, Quantity{5}}};
@@ -268,26 +268,38 @@ TEST_SUITE("reservation/reserve") {
     CHECK(t->get_reservation({}, *fits)->lines.size() == 20);
   }
 
-  TEST_CASE("reservations_max reservations of reservation_lines_max lines can be held at once") {
-    // BUG: options.h promises reservations_max active reservations and reservation_lines_max
-    // lines per reservation, and "every limit is enforced: going over returns limit_exceeded".
-    // The overflow line chunks are sized separately (max(reservations_max / 4,
-    // ceil(reservation_lines_max / 11)) chunks of 11 lines, stock_core.cc), so well within both
-    // limits the second 100-line reservation of 4 allowed is refused with limit_exceeded
-    // ("no free reservation record (or overflow line chunk)"). With the default limits only
-    // 7,281 reservations of 100 lines fit although reservations_max is 262,144.
+  TEST_CASE("lines beyond the first 6 are bounded by reservation_overflow_lines_max") {
+    // options.h: lines 7.. of every reservation take 11-line chunks from a pool of
+    // reservation_overflow_lines_max / 11 chunks; a 100-line reservation takes 9 (94 lines).
     Limits limits = TestEngine::small_limits();
     limits.reservations_max = 4;
     limits.reservation_lines_max = 100;
-    TestEngine t(limits);
-    const auto items = stocked_items(t, 100, 100);
-    const auto lines = lines_for(items);
-    for (int i = 0; i < 4; ++i) {
-      CAPTURE(i);
-      auto hold = t->reserve({}, ReserveLinesRequest{.lines = lines});
-      CHECK_MESSAGE(hold.ok(), hold.status().to_string());
+    SUBCASE("room for four") {
+      limits.reservation_overflow_lines_max = 4 * 9 * 11;
+      TestEngine t(limits);
+      const auto lines = lines_for(stocked_items(t, 100, 100));
+      for (int i = 0; i < 4; ++i) {
+        CAPTURE(i);
+        auto hold = t->reserve({}, ReserveLinesRequest{.lines = lines});
+        CHECK_MESSAGE(hold.ok(), hold.status().to_string());
+      }
+      CHECK(t->check_invariants().ok());
     }
-    CHECK(t->check_invariants().ok());
+    SUBCASE("room for three: the fourth is refused, naming the limit, and changes nothing") {
+      limits.reservation_overflow_lines_max = 3 * 9 * 11;
+      TestEngine t(limits);
+      const auto items = stocked_items(t, 100, 100);
+      const auto lines = lines_for(items);
+      for (int i = 0; i < 3; ++i) REQUIRE(t->reserve({}, ReserveLinesRequest{.lines = lines}).ok());
+      const StockLevel before = t.level(items[0]);
+      auto fourth = t->reserve({}, ReserveLinesRequest{.lines = lines});
+      CHECK(fourth.status().code() == StatusCode::limit_exceeded);
+      CHECK(fourth.status().message().find("reservation_overflow_lines_max") !=
+            std::string_view::npos);
+      CHECK(t.level(items[0]) == before);
+      // A short reservation still fits: it needs no overflow storage.
+      CHECK(t->reserve({}, ReserveRequest{.item = items[0], .quantity = Quantity{1}}).ok());
+    }
   }
 
   TEST_CASE("large reservations reuse overflow storage across many rounds without leaking") {

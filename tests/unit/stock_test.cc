@@ -217,11 +217,11 @@ TEST_SUITE("stock/adjust") {
   }
 
   TEST_CASE("an unforced adjust that breaks both guards is insufficient_stock, which comes first") {
-    // BUG: engine.h lists adjust's errors "in order of precedence, so exactly one answer is
-    // right": insufficient_stock before limit_exceeded. At on_hand -(2^43 - 1) with
-    // backorder_limit 2^43 - 1, an unforced adjust of -1 both falls below reserved -
-    // backorder_limit and leaves the range; decide_adjust checks the range first and answers
-    // limit_exceeded. (An unforced negative adjust can never leave the range without also
+    // Regression (fixed; the test guards it): engine.h lists adjust's errors "in order of
+    // precedence, so exactly one answer is right": insufficient_stock before limit_exceeded. At
+    // on_hand -(2^43 - 1) with backorder_limit 2^43 - 1, an unforced adjust of -1 both falls below
+    // reserved - backorder_limit and leaves the range; decide_adjust checks the range first and
+    // answers limit_exceeded. (An unforced negative adjust can never leave the range without also
     // failing the stock guard, so limit_exceeded is never the documented answer for one.)
     TestEngine t(wide_limits());
     const ItemId item = t.item("p", "w", 0, {.backorder_limit = kQuantityMax});
@@ -624,11 +624,11 @@ TEST_SUITE("stock/versions") {
 
 TEST_SUITE("stock/range") {
   TEST_CASE("holds cannot push an item's reserved beyond 2^43 - 1") {
-    // BUG: types.h says quantities of an item are limited to +/-(2^43 - 1) and "the engine
-    // rejects anything larger", but reserve checks only the stock guard. With on_hand and
-    // backorder_limit both 2^43 - 1, two holds of 2^43 - 1 are accepted and reserved becomes
-    // 2^44 - 2 (the slot's 44-bit reserved field happens to hold it). Expected: the second
-    // reserve is refused with limit_exceeded and reserved stays 2^43 - 1.
+    // Regression (fixed; the test guards it): types.h says quantities of an item are limited to
+    // +/-(2^43 - 1) and "the engine rejects anything larger", but reserve checks only the stock
+    // guard. With on_hand and backorder_limit both 2^43 - 1, two holds of 2^43 - 1 are accepted and
+    // reserved becomes 2^44 - 2 (the slot's 44-bit reserved field happens to hold it). Expected:
+    // the second reserve is refused with limit_exceeded and reserved stays 2^43 - 1.
     TestEngine t(wide_limits());
     const ItemId item = t.item("p", "w", 0, {.backorder_limit = kQuantityMax});
     REQUIRE(t->adjust({}, {.item = item, .delta = Quantity{kQuantityMax}}).ok());
@@ -641,8 +641,9 @@ TEST_SUITE("stock/range") {
   }
 
   TEST_CASE("confirming after a forced count at -(2^43 - 1) neither crashes nor wraps on_hand") {
-    // BUG: confirm subtracts the confirmed units from on_hand without a range check. With
-    // on_hand forced to -(2^43 - 1) while 10 units are held, confirm computes on_hand
+    // Regression (fixed; the test guards it): confirm subtracts the confirmed units from on_hand
+    // without a range check. With on_hand forced to -(2^43 - 1) while 10 units are held, confirm
+    // computes on_hand
     // -(2^43 - 1) - 10, which the 44-bit slot cannot hold: debug builds abort in
     // SlotWord::encode (INVENTORY_DASSERT), release builds silently wrap on_hand to a large
     // positive number. Expected: no crash, and on_hand stays within +/-(2^43 - 1) (the confirm
