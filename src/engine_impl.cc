@@ -111,6 +111,11 @@ void EngineImpl::expiry_loop() {
 }
 
 Status EngineImpl::check_write(const WriteOptions& options) const {
+  // The common call passes no options at all: answer it without the general checks.
+  if (options.idempotency_key.empty() && options.actor.empty() && options.request_id.empty() &&
+      !options.durability.has_value()) {
+    return options_.durability == Durability::none ? Status() : kDurabilityUnavailable;
+  }
   INVENTORY_RETURN_IF_ERROR(validate::write_options(options, options_.limits));
   if (options.durability.value_or(options_.durability) != Durability::none) {
     return kDurabilityUnavailable;

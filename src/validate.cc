@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/item_table.h"
 #include "core/reservation_table.h"
 
@@ -205,6 +207,12 @@ Status page(const PageRequest& page, const Limits& limits) {
 }
 
 Status adjust(const AdjustRequest& request, const Limits& limits, std::string_view prefix) {
+  const std::int64_t delta = request.delta.value();
+  if (request.item != ItemId{} && delta != 0 && delta <= limits.adjustment_max &&
+      delta >= -limits.adjustment_max && request.reason.size() <= limits.reason_length_max &&
+      request.reference.size() <= limits.reference_length_max) {
+    return Status();  // The hot path, as in reserve().
+  }
   INVENTORY_RETURN_IF_ERROR(item_id(prefix, "item", request.item));
   if (request.delta.value() == 0) return bad(prefix, "delta", "must not be zero");
   INVENTORY_RETURN_IF_ERROR(quantity(prefix, "delta", request.delta.value(), -limits.adjustment_max,
@@ -230,6 +238,14 @@ Status ttl(std::chrono::milliseconds value, const Limits& limits, std::string_vi
 }
 
 Status reserve(const ReserveRequest& request, const Limits& limits) {
+  // The hot path: a well-formed request is answered with one comparison per field.
+  if (request.item != ItemId{} && request.quantity.value() >= 1 &&
+      request.quantity.value() <= limits.adjustment_max &&
+      (request.ttl.count() == 0 ||
+       (request.ttl >= limits.ttl_min && request.ttl <= limits.ttl_max)) &&
+      request.reference.size() <= limits.reference_length_max) {
+    return Status();
+  }
   INVENTORY_RETURN_IF_ERROR(item_id("", "item", request.item));
   INVENTORY_RETURN_IF_ERROR(
       quantity("", "quantity", request.quantity.value(), 1, limits.adjustment_max));
@@ -256,7 +272,7 @@ Status reserve_lines(std::span<const ReserveLine> lines, std::chrono::millisecon
   }
   // Distinct items: sort a copy of the ids (the hot single-line path never gets here twice).
   if (lines.size() > 1) {
-    std::vector<std::pair<std::uint64_t, std::size_t>> ids;
+    boost::container::small_vector<std::pair<std::uint64_t, std::size_t>, 8> ids;
     ids.reserve(lines.size());
     for (std::size_t i = 0; i < lines.size(); ++i) {
       ids.emplace_back(static_cast<std::uint64_t>(lines[i].item), i);

@@ -103,14 +103,12 @@ void ReservationTable::write(std::uint32_t index, std::span<const ReserveLine> l
   record.created_ms.store(created_ms, std::memory_order_relaxed);
 
   INVENTORY_DASSERT(reference.size() <= kReferenceMax);
-  char buffer[kReferenceMax] = {};
   const std::size_t length = std::min<std::size_t>(reference.size(), kReferenceMax);
-  if (length > 0) std::memcpy(buffer, reference.data(), length);
-  for (std::size_t k = 0; k < kReferenceMax / 8; ++k) {
-    std::uint64_t packed;
-    std::memcpy(&packed, buffer + k * 8, 8);
+  // Whole 8-byte words only as far as the reference goes; bytes past the length are never read.
+  for (std::size_t k = 0; k * 8 < length; ++k) {
+    std::uint64_t packed = 0;
+    std::memcpy(&packed, reference.data() + k * 8, std::min<std::size_t>(8, length - k * 8));
     record.reference[k].store(packed, std::memory_order_relaxed);
-    if ((k + 1) * 8 >= length) break;  // Bytes past the length are never read.
   }
   record.reference_length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
 }

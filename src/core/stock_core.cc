@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/spin_wait.h"
 #include "core/stock_decide.h"
 
@@ -195,7 +197,7 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
     ItemSlot* slot;
     SlotWord locked;
   };
-  std::vector<Entry> entries;
+  boost::container::small_vector<Entry, 8> entries;  // Carts stay off the heap.
   entries.reserve(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
     ItemSlot* slot = items_.find(lines[i].item);
@@ -231,7 +233,7 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
   }
 
   // Decide every line on the locked words; report every short line, first one as the index.
-  std::vector<SlotWord> next(entries.size());
+  boost::container::small_vector<SlotWord, 8> next(entries.size());
   Shortages shortages;
   Status range;  // A line that would leave the quantity range (reported after shortages).
   for (std::size_t k = 0; k < entries.size(); ++k) {
@@ -298,7 +300,7 @@ void StockCore::apply_finished(std::uint32_t index, ResWord finishing, Finish ki
   } else {
     // Several items: change them together under their lock bits (in slot order), so no reader
     // sees some of the holds gone and others still there.
-    std::vector<Line> lines;
+    boost::container::small_vector<Line, 8> lines;  // Carts stay off the heap.
     lines.reserve(reservations_.line_count(index));
     const bool complete = reservations_.for_each_line(index, [&](std::uint32_t, ReserveLine l) {
       Line line = line_of(l);
@@ -541,7 +543,7 @@ Status StockCore::retire_items(std::span<const ItemId> ids, bool force) {
     ItemSlot* slot;
     SlotWord locked;
   };
-  std::vector<Entry> entries;
+  boost::container::small_vector<Entry, 8> entries;  // Carts stay off the heap.
   entries.reserve(ids.size());
   for (ItemId id : ids) {
     ItemSlot* slot = items_.find(id);

@@ -240,7 +240,11 @@ Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation>
     Status status = apply_held(state, op, i, expires_ms[i], now_ms, &result);
     if (!status.ok()) {
       undo();
-      return status.with_index(static_cast<std::int32_t>(i));
+      // Name the field as validation does: operations[i].<field of the operation>.
+      const std::string prefix = "operations[" + std::to_string(i) + "].";
+      return Status(status.code(), status.message(),
+                    status.field().empty() ? std::string() : prefix + std::string(status.field()),
+                    static_cast<std::int32_t>(i));
     }
     receipt.results.push_back(std::move(result));
   }

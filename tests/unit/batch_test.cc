@@ -182,7 +182,7 @@ TEST_SUITE("batch/all_or_nothing") {
     REQUIRE_FALSE(receipt.ok());
     CHECK(receipt.status().code() == StatusCode::insufficient_stock);
     CHECK(receipt.status().index() == 2);
-    CHECK(receipt.status().field() == "delta");
+    CHECK(receipt.status().field() == "operations[2].delta");
     CHECK(t.level(a) == a0);
     CHECK(t.level(b) == b0);
     CHECK(t->check_invariants().ok());
@@ -246,7 +246,7 @@ TEST_SUITE("batch/all_or_nothing") {
     auto receipt = t->write({}, batch);
     CHECK(receipt.status().code() == StatusCode::insufficient_stock);
     CHECK(receipt.status().index() == 1);
-    CHECK(receipt.status().field() == "lines[1].quantity");
+    CHECK(receipt.status().field() == "operations[1].lines[1].quantity");
     CHECK(contains(receipt.status().message(), "lines[1] wants 2, reservable 1"));
     CHECK(t.level(a).on_hand == Quantity{5});
     CHECK(t.level(a).reserved == Quantity{0});
@@ -377,7 +377,7 @@ TEST_SUITE("batch/all_or_nothing") {
     auto receipt = t->write({}, batch);
     CHECK(receipt.status().code() == StatusCode::invalid_argument);
     CHECK(receipt.status().index() == 1);
-    CHECK(receipt.status().field() == "quantities[0].quantity");
+    CHECK(receipt.status().field() == "operations[1].quantities[0].quantity");
     CHECK(t.level(a).on_hand == Quantity{10});
     CHECK(t->get_reservation({}, *hold)->state == ReservationState::active);
     CHECK(t->confirm({}, *hold).ok());
@@ -446,7 +446,7 @@ TEST_SUITE("batch/all_or_nothing") {
       auto receipt = t->write({}, batch);
       CHECK(receipt.status().code() == StatusCode::not_found);
       CHECK(receipt.status().index() == 1);
-      CHECK(receipt.status().field() == "reservation");
+      CHECK(receipt.status().field() == "operations[1].reservation");
     }
     SUBCASE("item") {
       WriteBatch batch;
@@ -454,7 +454,7 @@ TEST_SUITE("batch/all_or_nothing") {
       auto receipt = t->write({}, batch);
       CHECK(receipt.status().code() == StatusCode::not_found);
       CHECK(receipt.status().index() == 1);
-      CHECK(receipt.status().field() == "item");
+      CHECK(receipt.status().field() == "operations[1].item");
     }
     SUBCASE("transfer target") {
       WriteBatch batch;
@@ -462,7 +462,7 @@ TEST_SUITE("batch/all_or_nothing") {
       auto receipt = t->write({}, batch);
       CHECK(receipt.status().code() == StatusCode::not_found);
       CHECK(receipt.status().index() == 0);
-      CHECK(receipt.status().field() == "to");
+      CHECK(receipt.status().field() == "operations[0].to");
     }
     CHECK(t.level(a).on_hand == Quantity{10});
   }
@@ -498,7 +498,7 @@ TEST_SUITE("batch/all_or_nothing") {
       batch.transfer({.from = a, .to = other_product, .quantity = Quantity{1}});
       auto receipt = t->write({}, batch);
       CHECK(receipt.status().code() == StatusCode::invalid_argument);
-      CHECK(receipt.status().field() == "to");
+      CHECK(receipt.status().field() == "operations[0].to");
       CHECK(receipt.status().index() == 0);
     }
     SUBCASE("a transfer beyond the source's backorder fails") {

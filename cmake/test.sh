@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite, as CI does (.ci/run calls this):
+#   1. release (-Werror): every test (unit, model, stress, package) and the examples' smoke run;
+#   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit and model tests;
+#   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races).
+# Installs missing Debian packages first (cmake/install_deps.sh). Ends with one ctest summary
+# per build; exits non-zero if anything failed.
+#
+# Usage: cmake/test.sh [release|asan|tsan ...]   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake/install_deps.sh
+builds=("$@")
+[ ${#builds[@]} -gt 0 ] || builds=(release asan tsan)
+logs="build/test-logs"
+mkdir -p "$logs"
+status=0
+summary=()
+
+run_build() {
+  local preset=$1 targets=$2 labels=$3
+  echo "==== $preset: configure and build ($targets)"
+  cmake --preset "$preset" > "$logs/$preset-configure.log"
+  if [ "$targets" = all ]; then
+    cmake --build --preset "$preset"
+  else
+    # shellcheck disable=SC2086  # $targets is a list of target names.
+    cmake --build --preset "$preset" --target $targets
+  fi
+  echo "==== $preset: ctest -L '$labels'"
+  local rc=0
+  ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
+  summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
+  # The figures the randomized tests print (seeds, operations checked, violations).
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race):' \
+    build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
+    >> "$logs/figures.log" || true
+  [ $rc -eq 0 ] || status=1
+}
+
+: > "$logs/figures.log"
+for build in "${builds[@]}"; do
+  case "$build" in
+    release)
+      run_build release all 'unit|model|stress|package'
+      echo "==== release: examples"
+      if build/release/examples/quickstart && build/release/examples/batch_checkout &&
+         build/release/examples/flash_sale --threads 4 --stock 200000 --items 20000 --seconds 1; then
+        summary+=("examples: quickstart, batch_checkout, flash_sale passed")
+      else
+        summary+=("examples: FAILED"); status=1
+      fi
+      ;;
+    asan) run_build asan "unit_tests model_test readme_example" 'unit|model' ;;
+    tsan) run_build tsan "stress_tests" 'stress' ;;
+    *) echo "unknown build: $build (release, asan or tsan)" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "==== figures"
+cat "$logs/figures.log"
+echo
+echo "==== ctest summary"
+printf '%s\n' "${summary[@]}"
+[ $status -eq 0 ] && echo "ALL PASSED" || echo "FAILURES (logs in $logs)"
+exit $status
