@@ -210,6 +210,25 @@ void get_hot(benchmark::State& state) {
 }
 BENCHMARK(get_hot)->Threads(1)->Threads(2)->UseRealTime();
 
+// The machine, not the engine: a dependent random walk over `range(0)` MiB, one 64-byte line
+// per step. It shows how much of the catalog's slot array (64 bytes per item) can stay in
+// cache: the spread benchmarks above touch 6.4 MiB of slots.
+void machine_pointer_chase(benchmark::State& state) {
+  const std::size_t lines = static_cast<std::size_t>(state.range(0)) * (1u << 20) / 64;
+  std::vector<std::uint64_t> memory(lines * 8);
+  std::vector<std::uint32_t> order(lines);
+  for (std::uint32_t i = 0; i < lines; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(1));
+  for (std::size_t i = 0; i < lines; ++i) memory[order[i] * 8] = order[(i + 1) % lines];
+  std::uint64_t at = order[0];
+  for (auto _ : state) {
+    at = memory[at * 8];
+    benchmark::DoNotOptimize(at);
+  }
+  state.SetLabel("ns per dependent load");
+}
+BENCHMARK(machine_pointer_chase)->Arg(1)->Arg(4)->Arg(8)->Arg(64);
+
 }  // namespace
 
 BENCHMARK_MAIN();
