@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkgconf ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libfmt-dev librocksdb-dev doctest-dev libbenchmark-dev libsqlite3-dev
+  libfmt-dev librocksdb-dev doctest-dev libbenchmark-dev
 )
 
 check_only=false

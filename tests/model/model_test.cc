@@ -21,20 +21,18 @@
 #include "inventory/write_batch.h"
 
 #include "support/engine_fixture.h"
+#include "support/env.h"
 #include "support/model_inventory.h"
 
 namespace inventory {
 namespace {
 
+using testing::env_or;
+
 using testing::ModelInventory;
 using testing::ModelItem;
 using testing::ModelOutcome;
 using Liveness = ModelInventory::Liveness;
-
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
-}
 
 class ModelRun {
  public:

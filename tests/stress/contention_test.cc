@@ -26,14 +26,12 @@
 
 #include "core/atomic128.h"
 #include "support/engine_fixture.h"
+#include "support/env.h"
 
 namespace inventory {
 namespace {
 
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
-}
+using testing::env_or;
 
 #if defined(INVENTORY_TSAN)
 constexpr std::uint64_t kScale = 10;

@@ -28,19 +28,17 @@
 
 #include "core/atomic128.h"
 #include "support/engine_fixture.h"
+#include "support/env.h"
 
 namespace inventory {
 namespace {
+
+using testing::env_or;
 
 using testing::GroupModel;
 using testing::HistoryKind;
 using testing::HistoryOp;
 using testing::kGroupSize;
-
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
-}
 
 #if defined(INVENTORY_TSAN)
 constexpr std::uint64_t kDefaultOps = 200'000;
