@@ -137,9 +137,20 @@ Catalog::Catalog(const Limits& limits, core::StockCore& core)
 
 Catalog::~Catalog() = default;
 
+core::CatalogChange* Catalog::note(core::Changes* changes, core::CatalogChange::Kind kind) {
+  const std::uint64_t before = version_++;
+  if (changes == nullptr) return nullptr;
+  core::CatalogChange& c = changes->catalog.emplace_back();
+  c.kind = kind;
+  c.catalog_version_before = before;
+  c.catalog_version_after = version_;
+  return &c;
+}
+
 // ---- Products ----
 
-Result<Product> Catalog::upsert_product(const UpsertProductRequest& request, Timestamp now) {
+Result<Product> Catalog::upsert_product(const UpsertProductRequest& request, Timestamp now,
+                                        core::Changes* changes) {
   std::unique_lock lock(mutex_);
   Tables& t = *tables_;
   const Product& in = request.product;
@@ -179,10 +190,14 @@ Result<Product> Catalog::upsert_product(const UpsertProductRequest& request, Tim
     INVENTORY_ASSERT(inserted);
     ++t.next_product_key;
   }
+  if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::product_upsert)) {
+    c->product = entry.product;
+    c->key = entry.key;
+  }
   return entry.product;
 }
 
-Status Catalog::remove_product(std::string_view product_id, bool force) {
+Status Catalog::remove_product(std::string_view product_id, bool force, core::Changes* changes) {
   std::unique_lock lock(mutex_);
   Tables& t = *tables_;
   const ProductEntry* entry = t.product(product_id);
@@ -191,8 +206,17 @@ Status Catalog::remove_product(std::string_view product_id, bool force) {
   auto range = by_product.equal_range(std::make_tuple(entry->key));
   std::vector<ItemId> ids;
   for (auto it = range.first; it != range.second; ++it) ids.push_back(ItemId{it->id});
-  INVENTORY_RETURN_IF_ERROR(core_.retire_items(ids, force));
+  INVENTORY_RETURN_IF_ERROR(core_.retire_items(ids, force, changes));
+  for (ItemId id : ids) {
+    if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::item_remove)) {
+      c->item = id;
+    }
+  }
   by_product.erase(range.first, range.second);
+  if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::product_remove)) {
+    c->id = entry->product.id;
+    c->key = entry->key;
+  }
   t.products.get<ById>().erase(t.products.get<ById>().iterator_to(*entry));
   return Status();
 }
@@ -225,7 +249,8 @@ Result<Page<Product>> Catalog::list_products(const PageRequest& page) const {
 
 // ---- Locations ----
 
-Result<Location> Catalog::upsert_location(const UpsertLocationRequest& request, Timestamp now) {
+Result<Location> Catalog::upsert_location(const UpsertLocationRequest& request, Timestamp now,
+                                          core::Changes* changes) {
   std::unique_lock lock(mutex_);
   Tables& t = *tables_;
   const Location& in = request.location;
@@ -261,10 +286,14 @@ Result<Location> Catalog::upsert_location(const UpsertLocationRequest& request, 
     INVENTORY_ASSERT(inserted);
     ++t.next_location_key;
   }
+  if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::location_upsert)) {
+    c->location = entry.location;
+    c->key = entry.key;
+  }
   return entry.location;
 }
 
-Status Catalog::remove_location(std::string_view location_id, bool force) {
+Status Catalog::remove_location(std::string_view location_id, bool force, core::Changes* changes) {
   std::unique_lock lock(mutex_);
   Tables& t = *tables_;
   const LocationEntry* entry = t.location(location_id);
@@ -273,8 +302,17 @@ Status Catalog::remove_location(std::string_view location_id, bool force) {
   auto range = by_location.equal_range(std::make_tuple(entry->key));
   std::vector<ItemId> ids;
   for (auto it = range.first; it != range.second; ++it) ids.push_back(ItemId{it->id});
-  INVENTORY_RETURN_IF_ERROR(core_.retire_items(ids, force));
+  INVENTORY_RETURN_IF_ERROR(core_.retire_items(ids, force, changes));
+  for (ItemId id : ids) {
+    if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::item_remove)) {
+      c->item = id;
+    }
+  }
   by_location.erase(range.first, range.second);
+  if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::location_remove)) {
+    c->id = entry->location.id;
+    c->key = entry->key;
+  }
   t.locations.get<ById>().erase(t.locations.get<ById>().iterator_to(*entry));
   return Status();
 }
@@ -301,7 +339,8 @@ Result<Page<Location>> Catalog::list_locations(const PageRequest& page) const {
 
 // ---- Items ----
 
-Result<ItemInfo> Catalog::upsert_item(const UpsertItemRequest& request, Timestamp now) {
+Result<ItemInfo> Catalog::upsert_item(const UpsertItemRequest& request, Timestamp now,
+                                      core::Changes* changes) {
   std::unique_lock lock(mutex_);
   Tables& t = *tables_;
   const ProductEntry* product = t.product(request.product_id);
@@ -317,7 +356,7 @@ Result<ItemInfo> Catalog::upsert_item(const UpsertItemRequest& request, Timestam
   if (it != by_pair.end()) {
     id = ItemId{it->id};
     Result<StockLevel> level =
-        core_.set_policy(id, request.policy, request.expected_version, now_ms);
+        core_.set_policy(id, request.policy, request.expected_version, now_ms, changes);
     if (!level.ok()) return level.status();
     return ItemInfo{*level, product->product.id, location->location.id};
   }
@@ -325,24 +364,31 @@ Result<ItemInfo> Catalog::upsert_item(const UpsertItemRequest& request, Timestam
     // As for products and locations: a version can only be expected of something that exists.
     return Status(StatusCode::not_found, "the item does not exist", "expected_version");
   }
-  id = core_.items().allocate(request.policy, product->key, location->key, now_ms);
+  id = core_.allocate_item(request.policy, product->key, location->key, now_ms, changes);
   if (id == ItemId{}) {
     return Status(StatusCode::limit_exceeded, "limits.items_max reached", "");
   }
   t.items.insert(ItemEntry{static_cast<std::uint64_t>(id), product->key, location->key});
+  if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::item_create)) {
+    c->item = id;
+    c->product_key = product->key;
+    c->location_key = location->key;
+  }
   Result<StockLevel> level = core_.get(id);
   INVENTORY_ASSERT(level.ok());
   return ItemInfo{*level, product->product.id, location->location.id};
 }
 
-Status Catalog::remove_item(ItemId item, bool force) {
+Status Catalog::remove_item(ItemId item, bool force, core::Changes* changes) {
   std::unique_lock lock(mutex_);
   auto& by_id = tables_->items.get<ById>();
   auto it = by_id.find(static_cast<std::uint64_t>(item));
   if (it == by_id.end()) return Status(StatusCode::not_found, "item not found", "item");
   const ItemId ids[] = {item};
-  INVENTORY_RETURN_IF_ERROR(core_.retire_items(ids, force));
+  INVENTORY_RETURN_IF_ERROR(core_.retire_items(ids, force, changes));
   by_id.erase(it);
+  if (core::CatalogChange* c = note(changes, core::CatalogChange::Kind::item_remove))
+    c->item = item;
   return Status();
 }
 

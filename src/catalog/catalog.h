@@ -32,19 +32,23 @@ class Catalog {
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
-  Result<Product> upsert_product(const UpsertProductRequest& request, Timestamp now);
-  Status remove_product(std::string_view product_id, bool force);
+  Result<Product> upsert_product(const UpsertProductRequest& request, Timestamp now,
+                                 core::Changes* changes = nullptr);
+  Status remove_product(std::string_view product_id, bool force, core::Changes* changes = nullptr);
   Result<Product> get_product(std::string_view product_id) const;
   Result<Product> find_product_by_sku(std::string_view sku) const;
   Result<Page<Product>> list_products(const PageRequest& page) const;
 
-  Result<Location> upsert_location(const UpsertLocationRequest& request, Timestamp now);
-  Status remove_location(std::string_view location_id, bool force);
+  Result<Location> upsert_location(const UpsertLocationRequest& request, Timestamp now,
+                                   core::Changes* changes = nullptr);
+  Status remove_location(std::string_view location_id, bool force,
+                         core::Changes* changes = nullptr);
   Result<Location> get_location(std::string_view location_id) const;
   Result<Page<Location>> list_locations(const PageRequest& page) const;
 
-  Result<ItemInfo> upsert_item(const UpsertItemRequest& request, Timestamp now);
-  Status remove_item(ItemId item, bool force);
+  Result<ItemInfo> upsert_item(const UpsertItemRequest& request, Timestamp now,
+                               core::Changes* changes = nullptr);
+  Status remove_item(ItemId item, bool force, core::Changes* changes = nullptr);
   Result<ItemId> find_item(std::string_view product_id, std::string_view location_id) const;
   Result<ItemInfo> get_item(ItemId item) const;
   Result<Page<ItemInfo>> list_items(const ItemFilter& filter, const PageRequest& page) const;
@@ -56,6 +60,12 @@ class Catalog {
   core::StockCore& core_;
   mutable std::shared_mutex mutex_;
   std::unique_ptr<Tables> tables_;  // GUARDED_BY(mutex_)
+  // Bumps on every catalog change; journal records carry it so that replay applies catalog
+  // changes in the order they were made.
+  std::uint64_t version_ = 0;  // GUARDED_BY(mutex_)
+
+  // Appends a catalog change numbered by version_ (REQUIRES: mutex_ held exclusively).
+  core::CatalogChange* note(core::Changes* changes, core::CatalogChange::Kind kind);
 };
 
 }  // namespace inventory::catalog

@@ -24,7 +24,8 @@ ItemTable::~ItemTable() {
 }
 
 ItemId ItemTable::allocate(const ItemPolicy& policy, std::uint32_t product_key,
-                           std::uint32_t location_key, std::int64_t now_ms) {
+                           std::uint32_t location_key, std::int64_t now_ms, SlotWord* before,
+                           SlotWord* after) {
   std::uint32_t index;
   bool fresh = false;
   if (free_count_ > 0) {
@@ -43,12 +44,14 @@ ItemId ItemTable::allocate(const ItemPolicy& policy, std::uint32_t product_key,
   slot.updated_at_ms.store(now_ms, std::memory_order_relaxed);
   SlotWord word = SlotWord::decode(slot.word.load());
   INVENTORY_ASSERT(!word.locked);
+  if (before != nullptr) *before = word;
   word = SlotWord{.on_hand = 0,
                   .reserved = 0,
                   .version = (word.version + 1) & SlotWord::kVersionMask,
                   .deficit = false,
                   .locked = false};
   slot.word.store_exclusive(word.encode());
+  if (after != nullptr) *after = word;
   // Makes the slot live (pairs with the acquire in find()).
   slot.generation.store(generation + 1, std::memory_order_release);
   if (fresh) high_water_.store(index + 1, std::memory_order_release);
@@ -56,7 +59,7 @@ ItemId ItemTable::allocate(const ItemPolicy& policy, std::uint32_t product_key,
   return make_item_id(index, generation + 1);
 }
 
-void ItemTable::retire_locked(ItemSlot& slot, const SlotWord& locked_word) {
+SlotWord ItemTable::retire_locked(ItemSlot& slot, const SlotWord& locked_word) {
   const std::uint32_t generation = slot.generation.load(std::memory_order_relaxed);
   INVENTORY_ASSERT((generation & 1) == 1);  // Live.
   // Stale ids stop matching before the slot is unlocked (pairs with update_slot's acquire).
@@ -69,6 +72,7 @@ void ItemTable::retire_locked(ItemSlot& slot, const SlotWord& locked_word) {
   unlock(slot, next);
   free_[free_count_++] = index_of(slot);
   --live_count_;
+  return next;
 }
 
 bool ItemTable::lock(ItemSlot& slot, std::uint32_t generation, SlotWord* locked) noexcept {

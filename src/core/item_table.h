@@ -174,11 +174,12 @@ class ItemTable {
 
   // Makes a free slot live with the given policy and zero stock. Returns ItemId{} when all
   // `capacity` slots are live.
+  // *before/*after (if not null) receive the slot word replaced and installed.
   ItemId allocate(const ItemPolicy& policy, std::uint32_t product_key, std::uint32_t location_key,
-                  std::int64_t now_ms);
+                  std::int64_t now_ms, SlotWord* before = nullptr, SlotWord* after = nullptr);
   // Makes a live slot free. REQUIRES: the caller holds the slot's lock bit; the slot's stock is
   // reset and the lock released here, with a version bump so that no stale CAS succeeds.
-  void retire_locked(ItemSlot& slot, const SlotWord& locked_word);
+  SlotWord retire_locked(ItemSlot& slot, const SlotWord& locked_word);  // Returns the new word.
   std::size_t live_count() const noexcept { return live_count_; }
 
   // --- Lock bits, for multi-item operations. ---

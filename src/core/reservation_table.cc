@@ -45,7 +45,9 @@ std::uint32_t ReservationTable::claim(std::uint32_t line_count, bool* lines_exha
   INVENTORY_DASSERT(word.state != ResStatus::active);
   ResWord claimed;
   claimed.generation = word.generation + 1 == 0 ? 1 : word.generation + 1;
-  claimed.version = (word.version + 1) & ResWord::kVersionMask;
+  // The version moves only with journaled changes (publish, extend, finish), so that every
+  // journal record of a reservation names the version it replaced.
+  claimed.version = word.version;
   claimed.state = ResStatus::none;
   claimed.prev_state = word.state;
   words_[index].store_exclusive(claimed.encode());
@@ -113,7 +115,8 @@ void ReservationTable::write(std::uint32_t index, std::span<const ReserveLine> l
   record.reference_length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
 }
 
-ReservationId ReservationTable::publish(std::uint32_t index, std::int64_t expires_ms) noexcept {
+ReservationId ReservationTable::publish(std::uint32_t index, std::int64_t expires_ms,
+                                        ResWord* published) noexcept {
   ResWord word = ResWord::decode(words_[index].load());
   INVENTORY_DASSERT(word.state == ResStatus::none);
   word.state = ResStatus::active;
@@ -122,15 +125,16 @@ ReservationId ReservationTable::publish(std::uint32_t index, std::int64_t expire
   // Publishes the payload written by write() (the CAS is a release; pairs with the acquire
   // load of every reader of the word).
   words_[index].store_exclusive(word.encode());
+  if (published != nullptr) *published = word;
   return make_reservation_id(index, word.generation);
 }
 
 void ReservationTable::abandon(std::uint32_t index) noexcept {
   ResWord word = ResWord::decode(words_[index].load());
   INVENTORY_DASSERT(word.state == ResStatus::none);
-  // Keep what is known about the previous generation for stale ids.
+  // Keep what is known about the previous generation for stale ids. The version stays: nothing
+  // that was journaled changed.
   word.state = word.prev_state;
-  word.version = (word.version + 1) & ResWord::kVersionMask;
   words_[index].store_exclusive(word.encode());
   release_record(index);
 }

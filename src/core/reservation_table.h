@@ -17,7 +17,8 @@
 //   the re-read cannot move before them). Lock-free; nothing here allocates after construction.
 //
 // Invariants
-//   - version increases by one on every change of a word and never resets.
+//   - version increases by one on every journaled change of a word (publish, extend, finish,
+//     a batch's install) and never resets; claiming or abandoning a record leaves it alone.
 //   - generation increases by one each time a record is claimed; a ReservationId carries the
 //     generation it was issued with, so an id never aliases a later reservation.
 //   - A record is in the free list iff its state is terminal (or none) and nobody owns it.
@@ -135,8 +136,10 @@ class ReservationTable {
   // Fills a claimed record. REQUIRES: the caller claimed it and has not published it.
   void write(std::uint32_t index, std::span<const ReserveLine> lines, std::string_view reference,
              std::int64_t created_ms) noexcept;
-  // Makes a claimed, written record active. Returns its id.
-  ReservationId publish(std::uint32_t index, std::int64_t expires_ms) noexcept;
+  // Makes a claimed, written record active (version + 1). Returns its id; *published (if not
+  // null) receives the word installed.
+  ReservationId publish(std::uint32_t index, std::int64_t expires_ms,
+                        ResWord* published = nullptr) noexcept;
   // Returns a claimed, unpublished record to the free list.
   void abandon(std::uint32_t index) noexcept;
   // Returns a terminal record owned by the caller (the thread that finished it).

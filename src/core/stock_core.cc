@@ -18,6 +18,7 @@ constexpr std::uint32_t kNone = IndexFreeList::kNone;
 std::string line_field(std::size_t i, const char* member) {
   return "lines[" + std::to_string(i) + "]." + member;
 }
+
 }  // namespace
 
 Status reservation_inactive(ResStatus state) noexcept {
@@ -88,41 +89,47 @@ Result<StockLevel> StockCore::get(ItemId item) const noexcept {
 }
 
 Result<StockLevel> StockCore::adjust(ItemId item, std::int64_t delta, bool force,
-                                     std::int64_t now_ms) {
+                                     std::int64_t now_ms, Changes* changes) {
   ItemSlot* slot = items_.find(item);
   if (slot == nullptr) return kItemNotFound;
   SlotWord before, after;
+  ItemPolicy policy;  // The policy the winning decision was made with.
   Status status = update_slot<Status>(
       *slot, item_generation(item), kItemNotFound,
       [&](const SlotWord& current, SlotWord& next) {
-        return decide_adjust(current, next, slot->policy(), delta, force);
+        policy = slot->policy();
+        return decide_adjust(current, next, policy, delta, force);
       },
       &before, &after);
   if (!status.ok()) return status;
   slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  note_item(changes, item_index(item), item_generation(item), before, after, policy, now_ms);
   return level_of(*slot, item, after, now_ms);
 }
 
 Result<StockLevel> StockCore::set_on_hand(ItemId item, std::int64_t on_hand,
                                           const std::optional<Version>& expected_version,
-                                          bool force, std::int64_t now_ms) {
+                                          bool force, std::int64_t now_ms, Changes* changes) {
   ItemSlot* slot = items_.find(item);
   if (slot == nullptr) return kItemNotFound;
   SlotWord before, after;
+  ItemPolicy policy;
   Status status = update_slot<Status>(
       *slot, item_generation(item), kItemNotFound,
       [&](const SlotWord& current, SlotWord& next) {
-        return decide_set(current, next, slot->policy(), on_hand, expected_version, force);
+        policy = slot->policy();
+        return decide_set(current, next, policy, on_hand, expected_version, force);
       },
       &before, &after);
   if (!status.ok()) return status;
   slot->updated_at_ms.store(now_ms, std::memory_order_release);
+  note_item(changes, item_index(item), item_generation(item), before, after, policy, now_ms);
   return level_of(*slot, item, after, now_ms);
 }
 
 Result<StockLevel> StockCore::set_policy(ItemId item, const ItemPolicy& policy,
                                          const std::optional<Version>& expected_version,
-                                         std::int64_t now_ms) {
+                                         std::int64_t now_ms, Changes* changes) {
   ItemSlot* slot = items_.find(item);
   if (slot == nullptr) return kItemNotFound;
   SlotWord locked;
@@ -137,12 +144,13 @@ Result<StockLevel> StockCore::set_policy(ItemId item, const ItemPolicy& policy,
   slot->updated_at_ms.store(now_ms, std::memory_order_release);
   next.version = (locked.version + 1) & SlotWord::kVersionMask;
   ItemTable::unlock(*slot, next);  // Publishes the policy with the word.
+  note_item(changes, item_index(item), item_generation(item), locked, next, policy, now_ms);
   return level_of(*slot, item, next, now_ms);
 }
 
 Result<ReservationId> StockCore::reserve(ItemId item, std::int64_t quantity,
                                          std::int64_t expires_ms, std::string_view reference,
-                                         std::int64_t now_ms) {
+                                         std::int64_t now_ms, Changes* changes) {
   ItemSlot* slot = items_.find(item);
   if (slot == nullptr) return kItemNotFound;
   const std::uint32_t index = reservations_.claim(1, nullptr);
@@ -150,10 +158,12 @@ Result<ReservationId> StockCore::reserve(ItemId item, std::int64_t quantity,
   const ReserveLine line{item, Quantity(quantity)};
   reservations_.write(index, std::span<const ReserveLine>(&line, 1), reference, now_ms);
   SlotWord before, after;
+  ItemPolicy policy;
   Status status = update_slot<Status>(
       *slot, item_generation(item), kItemNotFound,
       [&](const SlotWord& current, SlotWord& next) {
-        return decide_reserve(current, next, slot->policy(), quantity);
+        policy = slot->policy();
+        return decide_reserve(current, next, policy, quantity);
       },
       &before, &after);
   if (!status.ok()) {
@@ -161,17 +171,24 @@ Result<ReservationId> StockCore::reserve(ItemId item, std::int64_t quantity,
     return status;
   }
   slot->updated_at_ms.store(now_ms, std::memory_order_release);
-  return reservations_.publish(index, expires_ms);
+  ResWord published;
+  const ReservationId id = reservations_.publish(index, expires_ms, &published);
+  if (changes != nullptr) {
+    note_item(changes, item_index(item), item_generation(item), before, after, policy, now_ms);
+    note_create(changes, index, published, std::span<const ReserveLine>(&line, 1), reference,
+                now_ms);
+  }
+  return id;
 }
 
 Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> lines,
                                                std::int64_t expires_ms, std::string_view reference,
-                                               std::int64_t now_ms) {
+                                               std::int64_t now_ms, Changes* changes) {
   INVENTORY_ASSERT(!lines.empty());
   if (lines.size() == 1) {
     // The single-item path, with the answer in the multi-line form (field lines[0].*).
     Result<ReservationId> id =
-        reserve(lines[0].item, lines[0].quantity.value(), expires_ms, reference, now_ms);
+        reserve(lines[0].item, lines[0].quantity.value(), expires_ms, reference, now_ms, changes);
     if (id.ok()) return id;
     if (id.status().code() == StatusCode::insufficient_stock) {
       Shortages shortage;
@@ -196,6 +213,7 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
     std::uint32_t line;
     ItemSlot* slot;
     SlotWord locked;
+    ItemPolicy policy;  // Read under the lock bit.
   };
   boost::container::small_vector<Entry, 8> entries;  // Carts stay off the heap.
   entries.reserve(lines.size());
@@ -205,7 +223,8 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
       return Status(StatusCode::not_found, "item not found", line_field(i, "item"),
                     static_cast<std::int32_t>(i));
     }
-    entries.push_back(Entry{item_index(lines[i].item), static_cast<std::uint32_t>(i), slot, {}});
+    entries.push_back(
+        Entry{item_index(lines[i].item), static_cast<std::uint32_t>(i), slot, {}, {}});
   }
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.slot_index < b.slot_index; });
@@ -237,10 +256,11 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
   Shortages shortages;
   Status range;  // A line that would leave the quantity range (reported after shortages).
   for (std::size_t k = 0; k < entries.size(); ++k) {
-    const Entry& e = entries[k];
+    Entry& e = entries[k];
     next[k] = e.locked;
     const std::int64_t quantity = lines[e.line].quantity.value();
-    const ItemPolicy policy = e.slot->policy();
+    e.policy = e.slot->policy();
+    const ItemPolicy& policy = e.policy;
     Status line = decide_reserve(e.locked, next[k], policy, quantity);
     if (line.code() == StatusCode::insufficient_stock) {
       shortages.add(e.line, quantity, e.locked, policy);
@@ -257,12 +277,18 @@ Result<ReservationId> StockCore::reserve_lines(std::span<const ReserveLine> line
     entries[k].slot->updated_at_ms.store(now_ms, std::memory_order_release);
     next[k].version = (entries[k].locked.version + 1) & SlotWord::kVersionMask;
     ItemTable::unlock(*entries[k].slot, next[k]);
+    note_item(changes, entries[k].slot_index, item_generation(lines[entries[k].line].item),
+              entries[k].locked, next[k], entries[k].policy, now_ms);
   }
-  return reservations_.publish(index, expires_ms);
+  ResWord published;
+  const ReservationId id = reservations_.publish(index, expires_ms, &published);
+  note_create(changes, index, published, lines, reference, now_ms);
+  return id;
 }
 
 void StockCore::apply_finished(std::uint32_t index, ResWord finishing, Finish kind,
-                               std::span<const ReserveLine> quantities, std::int64_t now_ms) {
+                               std::span<const ReserveLine> quantities, std::int64_t now_ms,
+                               Changes* changes) {
   // The caller won the CAS that moved the reservation to its final state with the lock bit set,
   // so it owns the record: the lines are stable and this is the only thread applying them.
   // Everyone else who meets the reservation waits for the lock bit to clear (below), so nobody
@@ -288,14 +314,20 @@ void StockCore::apply_finished(std::uint32_t index, ResWord finishing, Finish ki
     // A null slot: the item was removed with force, and its holds went with it.
     if (line.slot != nullptr) {
       SlotWord before, after;
+      ItemPolicy policy;
       Status status = update_slot<Status>(
           *line.slot, item_generation(line.item), kItemNotFound,
           [&](const SlotWord& current, SlotWord& next) {
-            decide_finish_line(current, next, line.slot->policy(), line.held, line.confirmed);
+            policy = line.slot->policy();
+            decide_finish_line(current, next, policy, line.held, line.confirmed);
             return Status();
           },
           &before, &after);
-      if (status.ok()) line.slot->updated_at_ms.store(now_ms, std::memory_order_release);
+      if (status.ok()) {
+        line.slot->updated_at_ms.store(now_ms, std::memory_order_release);
+        note_item(changes, item_index(line.item), item_generation(line.item), before, after, policy,
+                  now_ms);
+      }
     }
   } else {
     // Several items: change them together under their lock bits (in slot order), so no reader
@@ -315,19 +347,24 @@ void StockCore::apply_finished(std::uint32_t index, ResWord finishing, Finish ki
     for (const Line& line : lines) {
       if (line.slot == nullptr) continue;
       SlotWord next = line.locked;
-      decide_finish_line(line.locked, next, line.slot->policy(), line.held, line.confirmed);
+      const ItemPolicy policy = line.slot->policy();  // Stable under the lock bit.
+      decide_finish_line(line.locked, next, policy, line.held, line.confirmed);
       next.version = (line.locked.version + 1) & SlotWord::kVersionMask;
       line.slot->updated_at_ms.store(now_ms, std::memory_order_release);
       ItemTable::unlock(*line.slot, next);
+      note_item(changes, item_index(line.item), item_generation(line.item), line.locked, next,
+                policy, now_ms);
     }
   }
+  note_reservation(changes, ReservationChange::Kind::finish, index, finishing);
   finishing.locked = false;
   reservations_.word(index).store_exclusive(finishing.encode());
   reservations_.release_record(index);
 }
 
 Status StockCore::finish(ReservationId reservation, Finish kind,
-                         std::span<const ReserveLine> quantities, std::int64_t now_ms) {
+                         std::span<const ReserveLine> quantities, std::int64_t now_ms,
+                         Changes* changes) {
   const std::uint32_t index = reservations_.index_of(reservation);
   if (index == kNone) return kReservationNotFound;
   const std::uint32_t generation = reservation_generation(reservation);
@@ -385,7 +422,7 @@ Status StockCore::finish(ReservationId reservation, Finish kind,
     next.version = (current.version + 1) & ResWord::kVersionMask;
     next.locked = true;
     if (word.compare_exchange(raw, next.encode())) {
-      apply_finished(index, next, overdue ? Finish::expire : kind, quantities, now_ms);
+      apply_finished(index, next, overdue ? Finish::expire : kind, quantities, now_ms, changes);
       if (overdue && kind != Finish::expire) return reservation_inactive(ResStatus::expired);
       return Status();
     }
@@ -393,16 +430,16 @@ Status StockCore::finish(ReservationId reservation, Finish kind,
 }
 
 Status StockCore::confirm(ReservationId reservation, std::span<const ReserveLine> quantities,
-                          std::int64_t now_ms) {
-  return finish(reservation, Finish::confirm, quantities, now_ms);
+                          std::int64_t now_ms, Changes* changes) {
+  return finish(reservation, Finish::confirm, quantities, now_ms, changes);
 }
 
-Status StockCore::release(ReservationId reservation, std::int64_t now_ms) {
-  return finish(reservation, Finish::release, {}, now_ms);
+Status StockCore::release(ReservationId reservation, std::int64_t now_ms, Changes* changes) {
+  return finish(reservation, Finish::release, {}, now_ms, changes);
 }
 
 Result<Timestamp> StockCore::extend(ReservationId reservation, std::int64_t expires_ms,
-                                    std::int64_t now_ms) {
+                                    std::int64_t now_ms, Changes* changes) {
   const std::uint32_t index = reservations_.index_of(reservation);
   if (index == kNone) return kReservationNotFound;
   const std::uint32_t generation = reservation_generation(reservation);
@@ -419,7 +456,7 @@ Result<Timestamp> StockCore::extend(ReservationId reservation, std::int64_t expi
     if (Status s = check_res_word(current, generation); !s.ok()) return s;
     if (now_ms >= current.expires_ms) {
       // Too late: expire it on the spot, as the sweeper would.
-      Status status = finish(reservation, Finish::expire, {}, now_ms);
+      Status status = finish(reservation, Finish::expire, {}, now_ms, changes);
       if (!status.ok()) return status;
       return reservation_inactive(ResStatus::expired);
     }
@@ -427,6 +464,7 @@ Result<Timestamp> StockCore::extend(ReservationId reservation, std::int64_t expi
     next.expires_ms = expires_ms;
     next.version = (current.version + 1) & ResWord::kVersionMask;
     if (word.compare_exchange(raw, next.encode())) {
+      note_reservation(changes, ReservationChange::Kind::extend, index, next);
       return Timestamp(std::chrono::milliseconds(expires_ms));
     }
   }
@@ -463,7 +501,7 @@ Result<ReservationInfo> StockCore::get_reservation(ReservationId reservation) co
 }
 
 Result<TransferReceipt> StockCore::transfer(ItemId from, ItemId to, std::int64_t quantity,
-                                            std::int64_t now_ms) {
+                                            std::int64_t now_ms, Changes* changes) {
   ItemSlot* source = items_.find(from);
   if (source == nullptr)
     return Status::from_static(StatusCode::not_found, "item not found", "from");
@@ -493,9 +531,11 @@ Result<TransferReceipt> StockCore::transfer(ItemId from, ItemId to, std::int64_t
   const SlotWord& target_word = source_first ? second_word : first_word;
   SlotWord source_next = source_word;
   SlotWord target_next = target_word;
-  Status status = decide_transfer_from(source_word, source_next, source->policy(), quantity);
+  const ItemPolicy source_policy = source->policy();  // Stable under the lock bits.
+  const ItemPolicy target_policy = target->policy();
+  Status status = decide_transfer_from(source_word, source_next, source_policy, quantity);
   if (status.ok()) {
-    status = decide_transfer_to(target_word, target_next, target->policy(), quantity);
+    status = decide_transfer_to(target_word, target_next, target_policy, quantity);
   }
   if (!status.ok()) {
     ItemTable::unlock(*second, second_word);
@@ -508,36 +548,50 @@ Result<TransferReceipt> StockCore::transfer(ItemId from, ItemId to, std::int64_t
   target->updated_at_ms.store(now_ms, std::memory_order_release);
   ItemTable::unlock(*second, source_first ? target_next : source_next);
   ItemTable::unlock(*first, source_first ? source_next : target_next);
+  note_item(changes, item_index(from), item_generation(from), source_word, source_next,
+            source_policy, now_ms);
+  note_item(changes, item_index(to), item_generation(to), target_word, target_next, target_policy,
+            now_ms);
   return TransferReceipt{level_of(*source, from, source_next, now_ms),
                          level_of(*target, to, target_next, now_ms)};
 }
 
 std::size_t StockCore::expire_due(std::int64_t now_ms) {
-  std::size_t expired = 0;
-  for (std::uint32_t index = 0; index < reservations_.capacity(); ++index) {
-    Atomic128& word = reservations_.word(index);
-    u128 raw = word.load();
-    for (;;) {
-      const ResWord current = ResWord::decode(raw);
-      // Locked ones belong to a batch right now; the next sweep (or the batch) handles them.
-      if (current.state != ResStatus::active || current.locked || current.expires_ms > now_ms) {
-        break;
-      }
-      ResWord next = current;
-      next.state = ResStatus::expired;
-      next.version = (current.version + 1) & ResWord::kVersionMask;
-      next.locked = true;
-      if (word.compare_exchange(raw, next.encode())) {
-        apply_finished(index, next, Finish::expire, {}, now_ms);
-        ++expired;
-        break;
-      }
-    }
-  }
-  return expired;
+  return expire_due(now_ms, [](const Changes&) {});
 }
 
-Status StockCore::retire_items(std::span<const ItemId> ids, bool force) {
+bool StockCore::expire_one(std::uint32_t index, std::int64_t now_ms, Changes* changes) {
+  Atomic128& word = reservations_.word(index);
+  u128 raw = word.load();
+  for (;;) {
+    const ResWord current = ResWord::decode(raw);
+    // Locked ones belong to a batch or a finishing thread right now; the next sweep (or that
+    // thread) handles them.
+    if (current.state != ResStatus::active || current.locked || current.expires_ms > now_ms) {
+      return false;
+    }
+    ResWord next = current;
+    next.state = ResStatus::expired;
+    next.version = (current.version + 1) & ResWord::kVersionMask;
+    next.locked = true;
+    if (word.compare_exchange(raw, next.encode())) {
+      apply_finished(index, next, Finish::expire, {}, now_ms, changes);
+      return true;
+    }
+  }
+}
+
+ItemId StockCore::allocate_item(const ItemPolicy& policy, std::uint32_t product_key,
+                                std::uint32_t location_key, std::int64_t now_ms, Changes* changes) {
+  SlotWord before, after;
+  const ItemId id = items_.allocate(policy, product_key, location_key, now_ms, &before, &after);
+  if (id != ItemId{}) {
+    note_item(changes, item_index(id), item_generation(id), before, after, policy, now_ms);
+  }
+  return id;
+}
+
+Status StockCore::retire_items(std::span<const ItemId> ids, bool force, Changes* changes) {
   struct Entry {
     ItemId id;
     ItemSlot* slot;
@@ -575,7 +629,12 @@ Status StockCore::retire_items(std::span<const ItemId> ids, bool force) {
       }
     }
   }
-  for (const Entry& e : entries) items_.retire_locked(*e.slot, e.locked);
+  for (const Entry& e : entries) {
+    const ItemPolicy policy = e.slot->policy();
+    const SlotWord after = items_.retire_locked(*e.slot, e.locked);
+    // The generation noted is the one after the change: even, the slot is free.
+    note_item(changes, item_index(e.id), item_generation(e.id) + 1, e.locked, after, policy, 0);
+  }
   return Status();
 }
 

@@ -17,7 +17,7 @@ constexpr std::uint32_t kNone = IndexFreeList::kNone;
 }  // namespace
 
 OperationResult StockCore::apply_one(const WriteBatch::Operation& op, std::int64_t expires_ms,
-                                     std::int64_t now_ms) {
+                                     std::int64_t now_ms, Changes* changes) {
   using Kind = WriteBatch::Kind;
   OperationResult result;
   auto take_level = [&](Result<StockLevel> level) {
@@ -29,16 +29,17 @@ OperationResult StockCore::apply_one(const WriteBatch::Operation& op, std::int64
   };
   switch (op.kind) {
     case Kind::adjust:
-      take_level(adjust(op.item, op.quantity.value(), op.force, now_ms));
+      take_level(adjust(op.item, op.quantity.value(), op.force, now_ms, changes));
       break;
     case Kind::set_on_hand:
-      take_level(set_on_hand(op.item, op.quantity.value(), op.expected_version, op.force, now_ms));
+      take_level(set_on_hand(op.item, op.quantity.value(), op.expected_version, op.force, now_ms,
+                             changes));
       break;
     case Kind::set_policy:
-      take_level(set_policy(op.item, op.policy, op.expected_version, now_ms));
+      take_level(set_policy(op.item, op.policy, op.expected_version, now_ms, changes));
       break;
     case Kind::reserve: {
-      Result<ReservationId> id = reserve_lines(op.lines, expires_ms, op.reference, now_ms);
+      Result<ReservationId> id = reserve_lines(op.lines, expires_ms, op.reference, now_ms, changes);
       if (id.ok()) {
         result.reservation = *id;
         result.expires_at = Timestamp(std::chrono::milliseconds(expires_ms));
@@ -48,13 +49,13 @@ OperationResult StockCore::apply_one(const WriteBatch::Operation& op, std::int64
       break;
     }
     case Kind::confirm:
-      result.status = confirm(op.reservation, op.lines, now_ms);
+      result.status = confirm(op.reservation, op.lines, now_ms, changes);
       break;
     case Kind::release:
-      result.status = release(op.reservation, now_ms);
+      result.status = release(op.reservation, now_ms, changes);
       break;
     case Kind::extend: {
-      Result<Timestamp> expires = extend(op.reservation, expires_ms, now_ms);
+      Result<Timestamp> expires = extend(op.reservation, expires_ms, now_ms, changes);
       if (expires.ok()) {
         result.expires_at = *expires;
       } else {
@@ -63,7 +64,8 @@ OperationResult StockCore::apply_one(const WriteBatch::Operation& op, std::int64
       break;
     }
     case Kind::transfer: {
-      Result<TransferReceipt> receipt = transfer(op.item, op.item2, op.quantity.value(), now_ms);
+      Result<TransferReceipt> receipt =
+          transfer(op.item, op.item2, op.quantity.value(), now_ms, changes);
       if (receipt.ok()) {
         result.levels = {receipt->from, receipt->to};
       } else {
@@ -138,7 +140,7 @@ struct StockCore::BatchState {
 
 Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation> ops,
                                           std::span<const std::int64_t> expires_ms,
-                                          std::int64_t now_ms) {
+                                          std::int64_t now_ms, Changes* changes) {
   using Kind = WriteBatch::Kind;
   BatchState state;
 
@@ -260,9 +262,14 @@ Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation>
     held.slot->updated_at_ms.store(now_ms, std::memory_order_release);
     held.working.version = (held.original.version + 1) & SlotWord::kVersionMask;
     ItemTable::unlock(*held.slot, held.working);
+    note_item(changes, held.index, held.generation, held.original, held.working, held.policy,
+              now_ms);
   }
   for (const auto& c : state.claimed) {
-    receipt.results[c.op].reservation = reservations_.publish(c.index, expires_ms[c.op]);
+    ResWord published;
+    receipt.results[c.op].reservation =
+        reservations_.publish(c.index, expires_ms[c.op], &published);
+    note_create(changes, c.index, published, ops[c.op].lines, ops[c.op].reference, now_ms);
   }
   for (auto& held : state.reservations) {
     if (!held.locked) continue;
@@ -275,6 +282,10 @@ Result<BatchReceipt> StockCore::apply_all(std::span<const WriteBatch::Operation>
     next.locked = false;
     next.version = (held.original.version + 1) & ResWord::kVersionMask;
     reservations_.word(held.index).store_exclusive(next.encode());
+    note_reservation(
+        changes,
+        next.terminal() ? ReservationChange::Kind::finish : ReservationChange::Kind::extend,
+        held.index, next);
     if (next.terminal()) reservations_.release_record(held.index);
   }
   return receipt;
