@@ -41,7 +41,7 @@ install(FILES ${PROJECT_BINARY_DIR}/inventoryConfig.cmake
 # installed with `cmake --install build --prefix DIR` (or moved) still points at itself.
 # `pkg-config --libs` has to be enough to link: the static library's private dependencies go in
 # Libs (Libs.private is only read with --static); for a shared library they are Libs.private.
-# -latomic is PUBLIC (16-byte CAS) either way. Later: RocksDB and fmt add `rocksdb fmt` to
+# -latomic is PUBLIC (16-byte CAS) either way. RocksDB (the journal) is `rocksdb` in
 # INVENTORY_PC_REQUIRES (static) or INVENTORY_PC_REQUIRES_PRIVATE (shared).
 get_target_property(_inventory_type inventory TYPE)
 set(INVENTORY_PC_CFLAGS "")
@@ -52,8 +52,10 @@ set(INVENTORY_PC_REQUIRES_PRIVATE "")
 if(_inventory_type STREQUAL "STATIC_LIBRARY")
   string(APPEND INVENTORY_PC_CFLAGS " -DINVENTORY_STATIC_DEFINE")
   string(APPEND INVENTORY_PC_LIBS " -pthread")
+  set(INVENTORY_PC_REQUIRES " rocksdb")
 else()
   string(APPEND INVENTORY_PC_LIBS_PRIVATE " -pthread")
+  set(INVENTORY_PC_REQUIRES_PRIVATE " rocksdb")
 endif()
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
   set(INVENTORY_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")

@@ -2,8 +2,11 @@
 
 #include "engine_impl.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
+
+#include <rocksdb/file_system.h>
 
 #include "validate.h"
 #include "write_batch_internal.h"
@@ -12,11 +15,18 @@ namespace inventory {
 
 namespace {
 
-const Status kDurabilityUnavailable = Status::from_static(
+using journal::Operation;
+
+const Status kNoJournal = Status::from_static(
     StatusCode::not_supported,
-    "this release keeps state in memory only: durability sync and buffered need the journal, "
-    "which is not available yet; use Durability::none",
+    "this engine has no journal (it was opened without a path): only Durability::none",
     "durability");
+
+// Each thread's scratch Changes, reused so that journaling does not allocate per call.
+thread_local core::Changes t_changes;
+// The session of the mutation running on this thread (per-operation batches append several
+// records in it).
+thread_local journal::Journal::Session* t_session = nullptr;
 
 void add_lines(Fingerprint& f, std::span<const ReserveLine> lines) {
   f.add(static_cast<std::uint64_t>(lines.size()));
@@ -53,42 +63,144 @@ void add_operation(Fingerprint& f, const WriteBatch::Operation& op) {
   add_lines(f, op.lines);
 }
 
-// Status of a Result<T> or a Status.
-template <typename R>
-const Status& status_of(const R& r) {
-  if constexpr (std::is_same_v<R, Status>) {
-    return r;
-  } else {
-    return r.status();
+// Results that mean nothing was applied are not stored: a retry must run again.
+bool storable(StatusCode code) { return code != StatusCode::busy && code != StatusCode::io_error; }
+
+template <typename T>
+std::shared_ptr<StoredResult> store(const Result<T>& result) {
+  auto stored = std::make_shared<StoredResult>();
+  stored->status = result.status();
+  if constexpr (!std::is_same_v<T, std::monostate>) {
+    if (result.ok()) stored->value = *result;
   }
+  return stored;
 }
+
+// For the completion form with an idempotency key: stores the result once the change is
+// acknowledged (or drops the key if it never will be), then tells the caller.
+class IdempotentCompletion final : public WriteCallback {
+ public:
+  IdempotentCompletion(IdempotencyTable& table, std::string key,
+                       std::shared_ptr<const StoredResult> result, const Clock& clock,
+                       WriteCallback* caller)
+      : table_(table),
+        key_(std::move(key)),
+        result_(std::move(result)),
+        clock_(clock),
+        caller_(caller) {}
+
+  void on_durable(const Status& status) noexcept override {
+    if (status.ok() && result_ != nullptr) {
+      table_.finish(key_, result_, clock_.now().time_since_epoch().count());
+    } else {
+      table_.abandon(key_);
+    }
+    if (caller_ != nullptr) caller_->on_durable(status);
+    delete this;
+  }
+
+ private:
+  IdempotencyTable& table_;
+  std::string key_;
+  std::shared_ptr<const StoredResult> result_;
+  const Clock& clock_;
+  WriteCallback* caller_;
+};
 
 }  // namespace
 
-Result<std::unique_ptr<Engine>> Engine::open(const Options& options, std::string_view path) {
-  (void)path;  // Durability::none keeps nothing on disk; the journal will use it.
+// ---- Opening ----
+
+namespace detail {
+
+// Opens an engine whose journal goes through `file_system` (tests inject faults this way).
+Result<std::unique_ptr<Engine>> open_engine(const Options& options, std::string_view path,
+                                            std::shared_ptr<rocksdb::FileSystem> file_system);
+Result<VerifyReport> verify_engine(const Options& options, std::string_view path,
+                                   std::shared_ptr<rocksdb::FileSystem> file_system);
+
+namespace {
+journal::JournalOptions journal_options(const Options& options, std::string_view path,
+                                        std::shared_ptr<rocksdb::FileSystem> file_system) {
+  journal::JournalOptions j;
+  j.path = std::string(path);
+  j.create_if_missing = options.create_if_missing;
+  j.error_if_exists = options.error_if_exists;
+  j.flush_interval = options.flush_interval;
+  j.checkpoint_records = options.checkpoint_records;
+  j.checkpoint_interval = options.checkpoint_interval;
+  j.items_max = options.limits.items_max;
+  j.reservations_max = options.limits.reservations_max;
+  j.lines_max = options.limits.reservation_lines_max;
+  j.file_system = std::move(file_system);
+  return j;
+}
+}  // namespace
+
+Result<std::unique_ptr<Engine>> open_engine(const Options& options, std::string_view path,
+                                            std::shared_ptr<rocksdb::FileSystem> file_system) {
   INVENTORY_RETURN_IF_ERROR(validate::options(options));
-  if (options.durability != Durability::none) return kDurabilityUnavailable;
+  if (path.empty() && options.durability != Durability::none) {
+    return Status::invalid_argument(
+        "path",
+        "Durability::sync and ::buffered need a data directory: pass a path, or open "
+        "in memory with Durability::none");
+  }
+  std::unique_ptr<EngineImpl> engine;
   try {
-    return std::unique_ptr<Engine>(new EngineImpl(options));
+    engine = std::make_unique<EngineImpl>(options);
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::limit_exceeded,
                   "not enough memory for the tables sized by Options::limits", "limits");
   }
+  if (!path.empty()) {
+    journal::JournalOptions j = journal_options(options, path, std::move(file_system));
+    INVENTORY_RETURN_IF_ERROR(engine->open_journal(path, std::move(j)));
+  }
+  engine->start();
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+Result<VerifyReport> verify_engine(const Options& options, std::string_view path,
+                                   std::shared_ptr<rocksdb::FileSystem> file_system) {
+  INVENTORY_RETURN_IF_ERROR(validate::options(options));
+  if (path.empty()) return Status::invalid_argument("path", "is required");
+  EngineImpl scratch(options);
+  journal::JournalOptions j = journal_options(options, path, std::move(file_system));
+  j.read_only = true;
+  journal::RecoveryStats stats;
+  INVENTORY_RETURN_IF_ERROR(scratch.verify_journal(j, &stats));
+  VerifyReport report;
+  report.checkpoint_sequence = stats.checkpoint_sequence;
+  report.records_replayed = stats.records_replayed;
+  report.last_sequence = stats.last_sequence;
+  report.high_water_mark = stats.high_water_mark;
+  report.used_previous_checkpoint = stats.used_previous_checkpoint;
+  report.items = scratch.live_items();
+  report.reservations_active = scratch.active_reservations();
+  return report;
+}
+
+}  // namespace detail
+
+Result<std::unique_ptr<Engine>> Engine::open(const Options& options, std::string_view path) {
+  return detail::open_engine(options, path, nullptr);
+}
+
+Result<VerifyReport> Engine::verify(const Options& options, std::string_view path) {
+  return detail::verify_engine(options, path, nullptr);
 }
 
 Engine::~Engine() = default;
+Observer::~Observer() = default;
 
 EngineImpl::EngineImpl(const Options& options)
     : options_(options),
       clock_(options.clock != nullptr ? options.clock : system_clock()),
       core_(options.limits),
       catalog_(options.limits, core_),
-      idempotency_(options.limits.idempotency_keys_max, options.limits.idempotency_window) {
-  if (options_.expiry_interval.count() > 0) {
-    expiry_thread_ = std::thread([this] { expiry_loop(); });
-  }
-}
+      idempotency_(options.limits.idempotency_keys_max, options.limits.idempotency_window),
+      state_(options_.limits, *clock_, core_, catalog_, idempotency_) {}
 
 EngineImpl::~EngineImpl() {
   {
@@ -97,6 +209,43 @@ EngineImpl::~EngineImpl() {
   }
   expiry_wake_.notify_all();
   if (expiry_thread_.joinable()) expiry_thread_.join();
+  journal_.reset();  // Writes what is left, takes a final checkpoint, closes RocksDB.
+}
+
+Status EngineImpl::open_journal(std::string_view path, journal::JournalOptions options) {
+  (void)path;
+  options.on_background_error = [this](const Status& status) { report_background_error(status); };
+  Result<std::unique_ptr<journal::Journal>> opened =
+      journal::Journal::open(options, &state_, &recovery_);
+  if (!opened.ok()) return opened.status();
+  journal_ = std::move(opened).value();
+  return Status();
+}
+
+Status EngineImpl::verify_journal(const journal::JournalOptions& options,
+                                  journal::RecoveryStats* stats) {
+  return journal::verify(options, &state_, stats);
+}
+
+void EngineImpl::start() {
+  if (options_.expiry_interval.count() > 0) {
+    expiry_thread_ = std::thread([this] { expiry_loop(); });
+  }
+}
+
+std::uint64_t EngineImpl::active_reservations() const {
+  std::uint64_t n = 0;
+  const core::ReservationTable& table = core_.reservations();
+  for (std::uint32_t i = 0; i < table.capacity(); ++i) {
+    n += core::ResWord::decode(table.word(i).load()).state == core::ResStatus::active;
+  }
+  return n;
+}
+
+void EngineImpl::report_background_error(const Status& status) {
+  for (const auto& observer : options_.observers) {
+    if (observer != nullptr) observer->on_background_error(status);
+  }
 }
 
 void EngineImpl::expiry_loop() {
@@ -105,69 +254,146 @@ void EngineImpl::expiry_loop() {
     expiry_wake_.wait_for(lock, options_.expiry_interval, [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    core_.expire_due(now_ms());
+    expire_due();
     lock.lock();
   }
 }
+
+// ---- The mutation path ----
 
 Status EngineImpl::check_write(const WriteOptions& options) const {
   // The common call passes no options at all: answer it without the general checks.
   if (options.idempotency_key.empty() && options.actor.empty() && options.request_id.empty() &&
       !options.durability.has_value()) {
-    return options_.durability == Durability::none ? Status() : kDurabilityUnavailable;
+    return Status();
   }
   INVENTORY_RETURN_IF_ERROR(validate::write_options(options, options_.limits));
-  if (options.durability.value_or(options_.durability) != Durability::none) {
-    return kDurabilityUnavailable;
+  if (journal_ == nullptr && options.durability.value_or(Durability::none) != Durability::none) {
+    return kNoJournal;
   }
   return Status();
 }
 
+journal::Ticket EngineImpl::append(journal::Journal::Session& session, const WriteOptions& options,
+                                   const Audit& audit, const core::Changes& changes,
+                                   const journal::IdempotencyEntry* idempotency,
+                                   WriteCallback* completion) {
+  const std::int64_t now = now_ms();
+  journal::Audit record{
+      .operation = audit.operation,
+      .recorded_ms = now,
+      .occurred_ms = options.occurred_at ? options.occurred_at->time_since_epoch().count() : now,
+      .reason = audit.reason,
+      .reference = audit.reference,
+      .actor = options.actor,
+      .request_id = options.request_id};
+  return session.append(record, changes, idempotency, sync_durability(options), completion);
+}
+
 template <typename T, typename Apply>
-Result<T> EngineImpl::once(const WriteOptions& options, const Fingerprint& fingerprint,
-                           Apply&& apply) {
-  if (options.idempotency_key.empty()) return apply();
-  std::shared_ptr<const StoredResult> stored;
-  switch (idempotency_.begin(options.idempotency_key, fingerprint.value(), now_ms(), &stored)) {
-    case IdempotencyTable::Outcome::replay:
-      if (!stored->status.ok()) return stored->status;
-      return std::get<T>(stored->value);
-    case IdempotencyTable::Outcome::mismatch:
-      return Status::from_static(StatusCode::idempotency_mismatch,
-                                 "the idempotency key was used with a different request",
-                                 "idempotency_key");
-    case IdempotencyTable::Outcome::in_flight:
-      return Status::from_static(StatusCode::busy,
-                                 "a request with this idempotency key is still running; retry",
-                                 "idempotency_key");
-    case IdempotencyTable::Outcome::full:
-      return Status::from_static(StatusCode::limit_exceeded, "limits.idempotency_keys_max reached",
-                                 "idempotency_key");
-    case IdempotencyTable::Outcome::fresh:
-      break;
+Result<T> EngineImpl::mutate(const WriteOptions& options, const Audit& audit,
+                             const Fingerprint& fingerprint, Apply&& apply) {
+  const bool keyed = !options.idempotency_key.empty();
+  auto nothing_to_wait_for = [&] {
+    if (options.on_durable != nullptr) options.on_durable->on_durable(Status());
+  };
+  if (journal_ != nullptr && journal_->failed()) {
+    const Status failure = journal_->health();
+    if (options.on_durable != nullptr) options.on_durable->on_durable(failure);
+    return failure;
   }
-  Result<T> result = apply();
-  const StatusCode code = result.status().code();
-  if (code == StatusCode::busy || code == StatusCode::io_error) {
-    // Nothing was applied; a retry must run again.
-    idempotency_.abandon(options.idempotency_key);
-  } else {
-    auto record = std::make_shared<StoredResult>();
-    record->status = result.status();
-    if (result.ok()) record->value = *result;
-    idempotency_.finish(options.idempotency_key, std::move(record), now_ms());
+  if (keyed) {
+    std::shared_ptr<const StoredResult> stored;
+    switch (idempotency_.begin(options.idempotency_key, fingerprint.value(), now_ms(), &stored)) {
+      case IdempotencyTable::Outcome::replay:
+        nothing_to_wait_for();
+        if (!stored->status.ok()) return stored->status;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return std::monostate{};
+        } else {
+          return std::get<T>(stored->value);
+        }
+      case IdempotencyTable::Outcome::mismatch:
+        nothing_to_wait_for();
+        return Status::from_static(StatusCode::idempotency_mismatch,
+                                   "the idempotency key was used with a different request",
+                                   "idempotency_key");
+      case IdempotencyTable::Outcome::in_flight:
+        nothing_to_wait_for();
+        return Status::from_static(StatusCode::busy,
+                                   "a request with this idempotency key is still running; retry",
+                                   "idempotency_key");
+      case IdempotencyTable::Outcome::full:
+        nothing_to_wait_for();
+        return Status::from_static(StatusCode::limit_exceeded,
+                                   "limits.idempotency_keys_max reached", "idempotency_key");
+      case IdempotencyTable::Outcome::fresh:
+        break;
+    }
   }
-  return result;
+
+  if (journal_ == nullptr) {
+    Result<T> result = apply(static_cast<core::Changes*>(nullptr));
+    if (keyed) {
+      if (storable(result.status().code())) {
+        idempotency_.finish(options.idempotency_key, store(result), now_ms());
+      } else {
+        idempotency_.abandon(options.idempotency_key);
+      }
+    }
+    nothing_to_wait_for();
+    return result;
+  }
+
+  std::optional<Result<T>> result;
+  std::shared_ptr<StoredResult> stored;
+  journal::Ticket ticket;
+  {
+    journal::Journal::Session session(*journal_);
+    core::Changes& changes = t_changes;
+    changes.clear();
+    t_session = &session;
+    result.emplace(apply(&changes));
+    t_session = nullptr;
+    std::optional<journal::IdempotencyEntry> entry;
+    if (keyed && storable(result->status().code())) {
+      stored = store(*result);
+      entry.emplace(journal::IdempotencyEntry{
+          std::string(options.idempotency_key), fingerprint.value(),
+          now_ms() + options_.limits.idempotency_window.count(), *stored});
+    }
+    WriteCallback* completion = options.on_durable;
+    if (keyed && completion != nullptr) {
+      completion = new IdempotentCompletion(idempotency_, std::string(options.idempotency_key),
+                                            stored, *clock_, options.on_durable);
+    }
+    ticket = append(session, options, audit, changes, entry ? &*entry : nullptr, completion);
+  }
+  if (options.on_durable != nullptr) return std::move(*result);
+  const Status durable = journal_->wait(ticket);
+  if (!durable.ok()) {
+    if (keyed) idempotency_.abandon(options.idempotency_key);
+    return durable;  // Not acknowledged: the change may or may not survive a restart.
+  }
+  if (keyed) {
+    if (stored != nullptr) {
+      idempotency_.finish(options.idempotency_key, stored, now_ms());
+    } else {
+      idempotency_.abandon(options.idempotency_key);
+    }
+  }
+  return std::move(*result);
 }
 
 template <typename Apply>
-Status EngineImpl::once_status(const WriteOptions& options, const Fingerprint& fingerprint,
-                               Apply&& apply) {
-  Result<std::monostate> result = once<std::monostate>(options, fingerprint, [&] {
-    Status status = apply();
-    return status.ok() ? Result<std::monostate>(std::monostate{})
-                       : Result<std::monostate>(std::move(status));
-  });
+Status EngineImpl::mutate_status(const WriteOptions& options, const Audit& audit,
+                                 const Fingerprint& fingerprint, Apply&& apply) {
+  Result<std::monostate> result =
+      mutate<std::monostate>(options, audit, fingerprint, [&](core::Changes* changes) {
+        Status status = apply(changes);
+        return status.ok() ? Result<std::monostate>(std::monostate{})
+                           : Result<std::monostate>(std::move(status));
+      });
   return result.ok() ? Status() : result.status();
 }
 
@@ -183,7 +409,10 @@ Result<Product> EngineImpl::upsert_product(const WriteOptions& options,
   f.add(p.price.currency).add(static_cast<std::uint64_t>(request.mode));
   add_attributes(f, p.attributes);
   add_version(f, request.expected_version);
-  return once<Product>(options, f, [&] { return catalog_.upsert_product(request, clock_->now()); });
+  return mutate<Product>(options, {Operation::product_upsert, {}, {}}, f,
+                         [&](core::Changes* changes) {
+                           return catalog_.upsert_product(request, clock_->now(), changes);
+                         });
 }
 
 Status EngineImpl::remove_product(const WriteOptions& options, std::string_view product_id,
@@ -192,7 +421,9 @@ Status EngineImpl::remove_product(const WriteOptions& options, std::string_view 
   INVENTORY_RETURN_IF_ERROR(validate::id("product_id", product_id, options_.limits));
   Fingerprint f("remove_product");
   f.add(product_id).add(force);
-  return once_status(options, f, [&] { return catalog_.remove_product(product_id, force); });
+  return mutate_status(
+      options, {Operation::product_remove, {}, {}}, f,
+      [&](core::Changes* changes) { return catalog_.remove_product(product_id, force, changes); });
 }
 
 Result<Product> EngineImpl::get_product(const ReadOptions&, std::string_view product_id) const {
@@ -217,8 +448,10 @@ Result<Location> EngineImpl::upsert_location(const WriteOptions& options,
   f.add(static_cast<std::uint64_t>(request.mode));
   add_attributes(f, l.attributes);
   add_version(f, request.expected_version);
-  return once<Location>(options, f,
-                        [&] { return catalog_.upsert_location(request, clock_->now()); });
+  return mutate<Location>(options, {Operation::location_upsert, {}, {}}, f,
+                          [&](core::Changes* changes) {
+                            return catalog_.upsert_location(request, clock_->now(), changes);
+                          });
 }
 
 Status EngineImpl::remove_location(const WriteOptions& options, std::string_view location_id,
@@ -227,7 +460,10 @@ Status EngineImpl::remove_location(const WriteOptions& options, std::string_view
   INVENTORY_RETURN_IF_ERROR(validate::id("location_id", location_id, options_.limits));
   Fingerprint f("remove_location");
   f.add(location_id).add(force);
-  return once_status(options, f, [&] { return catalog_.remove_location(location_id, force); });
+  return mutate_status(options, {Operation::location_remove, {}, {}}, f,
+                       [&](core::Changes* changes) {
+                         return catalog_.remove_location(location_id, force, changes);
+                       });
 }
 
 Result<Location> EngineImpl::get_location(const ReadOptions&, std::string_view location_id) const {
@@ -249,7 +485,10 @@ Result<ItemInfo> EngineImpl::upsert_item(const WriteOptions& options,
   f.add(request.product_id).add(request.location_id);
   add_policy(f, request.policy);
   add_version(f, request.expected_version);
-  return once<ItemInfo>(options, f, [&] { return catalog_.upsert_item(request, clock_->now()); });
+  return mutate<ItemInfo>(options, {Operation::item_upsert, {}, {}}, f,
+                          [&](core::Changes* changes) {
+                            return catalog_.upsert_item(request, clock_->now(), changes);
+                          });
 }
 
 Status EngineImpl::remove_item(const WriteOptions& options, ItemId item, bool force) {
@@ -257,7 +496,9 @@ Status EngineImpl::remove_item(const WriteOptions& options, ItemId item, bool fo
   if (item == ItemId{}) return Status::invalid_argument("item", "is required");
   Fingerprint f("remove_item");
   f.add(static_cast<std::uint64_t>(item)).add(force);
-  return once_status(options, f, [&] { return catalog_.remove_item(item, force); });
+  return mutate_status(options, {Operation::item_remove, {}, {}}, f, [&](core::Changes* changes) {
+    return catalog_.remove_item(item, force, changes);
+  });
 }
 
 Result<ItemId> EngineImpl::find_item(const ReadOptions&, std::string_view product_id,
@@ -284,14 +525,16 @@ Result<StockLevel> EngineImpl::adjust(const WriteOptions& options, const AdjustR
   core_.items().prefetch(request.item);  // As in reserve().
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::adjust(request, options_.limits));
-  auto apply = [&] {
-    return core_.adjust(request.item, request.delta.value(), request.force, now_ms());
-  };
-  if (options.idempotency_key.empty()) return apply();
   Fingerprint f("adjust");
-  f.add(static_cast<std::uint64_t>(request.item)).add(request.delta.value()).add(request.force);
-  f.add(request.reason).add(request.reference);
-  return once<StockLevel>(options, f, apply);
+  if (!options.idempotency_key.empty()) {
+    f.add(static_cast<std::uint64_t>(request.item)).add(request.delta.value()).add(request.force);
+    f.add(request.reason).add(request.reference);
+  }
+  return mutate<StockLevel>(options, {Operation::adjust, request.reason, request.reference}, f,
+                            [&](core::Changes* changes) {
+                              return core_.adjust(request.item, request.delta.value(),
+                                                  request.force, now_ms(), changes);
+                            });
 }
 
 Result<StockLevel> EngineImpl::set_on_hand(const WriteOptions& options,
@@ -302,10 +545,12 @@ Result<StockLevel> EngineImpl::set_on_hand(const WriteOptions& options,
   f.add(static_cast<std::uint64_t>(request.item)).add(request.on_hand.value()).add(request.force);
   f.add(request.reason).add(request.reference);
   add_version(f, request.expected_version);
-  return once<StockLevel>(options, f, [&] {
-    return core_.set_on_hand(request.item, request.on_hand.value(), request.expected_version,
-                             request.force, now_ms());
-  });
+  return mutate<StockLevel>(options, {Operation::set_on_hand, request.reason, request.reference}, f,
+                            [&](core::Changes* changes) {
+                              return core_.set_on_hand(request.item, request.on_hand.value(),
+                                                       request.expected_version, request.force,
+                                                       now_ms(), changes);
+                            });
 }
 
 Result<StockLevel> EngineImpl::set_policy(const WriteOptions& options,
@@ -316,9 +561,11 @@ Result<StockLevel> EngineImpl::set_policy(const WriteOptions& options,
   f.add(static_cast<std::uint64_t>(request.item));
   add_policy(f, request.policy);
   add_version(f, request.expected_version);
-  return once<StockLevel>(options, f, [&] {
-    return core_.set_policy(request.item, request.policy, request.expected_version, now_ms());
-  });
+  return mutate<StockLevel>(options, {Operation::set_policy, {}, {}}, f,
+                            [&](core::Changes* changes) {
+                              return core_.set_policy(request.item, request.policy,
+                                                      request.expected_version, now_ms(), changes);
+                            });
 }
 
 Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
@@ -328,17 +575,18 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
   core_.items().prefetch(request.item);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::reserve(request, options_.limits));
-  auto apply = [&] {
-    const std::int64_t now = now_ms();
-    return core_.reserve(request.item, request.quantity.value(), expires_ms(now, request.ttl),
-                         request.reference, now);
-  };
-  if (options.idempotency_key.empty()) return apply();
   Fingerprint f("reserve");
-  const ReserveLine line{request.item, request.quantity};
-  add_lines(f, std::span<const ReserveLine>(&line, 1));
-  f.add(static_cast<std::int64_t>(request.ttl.count())).add(request.reference);
-  return once<ReservationId>(options, f, apply);
+  if (!options.idempotency_key.empty()) {
+    const ReserveLine line{request.item, request.quantity};
+    add_lines(f, std::span<const ReserveLine>(&line, 1));
+    f.add(static_cast<std::int64_t>(request.ttl.count())).add(request.reference);
+  }
+  return mutate<ReservationId>(
+      options, {Operation::reserve, {}, request.reference}, f, [&](core::Changes* changes) {
+        const std::int64_t now = now_ms();
+        return core_.reserve(request.item, request.quantity.value(), expires_ms(now, request.ttl),
+                             request.reference, now, changes);
+      });
 }
 
 Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
@@ -349,31 +597,35 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
   Fingerprint f("reserve");
   add_lines(f, request.lines);
   f.add(static_cast<std::int64_t>(request.ttl.count())).add(request.reference);
-  return once<ReservationId>(options, f, [&] {
-    const std::int64_t now = now_ms();
-    return core_.reserve_lines(request.lines, expires_ms(now, request.ttl), request.reference, now);
-  });
+  return mutate<ReservationId>(
+      options, {Operation::reserve, {}, request.reference}, f, [&](core::Changes* changes) {
+        const std::int64_t now = now_ms();
+        return core_.reserve_lines(request.lines, expires_ms(now, request.ttl), request.reference,
+                                   now, changes);
+      });
 }
 
 Status EngineImpl::confirm(const WriteOptions& options, const ConfirmRequest& request) {
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::confirm(request, options_.limits));
-  auto apply = [&] { return core_.confirm(request.reservation, request.quantities, now_ms()); };
-  if (options.idempotency_key.empty()) return apply();
   Fingerprint f("confirm");
-  f.add(static_cast<std::uint64_t>(request.reservation));
-  add_lines(f, request.quantities);
-  return once_status(options, f, apply);
+  if (!options.idempotency_key.empty()) {
+    f.add(static_cast<std::uint64_t>(request.reservation));
+    add_lines(f, request.quantities);
+  }
+  return mutate_status(options, {Operation::confirm, {}, {}}, f, [&](core::Changes* changes) {
+    return core_.confirm(request.reservation, request.quantities, now_ms(), changes);
+  });
 }
 
 Status EngineImpl::release(const WriteOptions& options, ReservationId reservation) {
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::reservation_id(reservation));
-  auto apply = [&] { return core_.release(reservation, now_ms()); };
-  if (options.idempotency_key.empty()) return apply();
   Fingerprint f("release");
-  f.add(static_cast<std::uint64_t>(reservation));
-  return once_status(options, f, apply);
+  if (!options.idempotency_key.empty()) f.add(static_cast<std::uint64_t>(reservation));
+  return mutate_status(options, {Operation::release, {}, {}}, f, [&](core::Changes* changes) {
+    return core_.release(reservation, now_ms(), changes);
+  });
 }
 
 Result<Timestamp> EngineImpl::extend(const WriteOptions& options, ReservationId reservation,
@@ -383,9 +635,9 @@ Result<Timestamp> EngineImpl::extend(const WriteOptions& options, ReservationId 
   INVENTORY_RETURN_IF_ERROR(validate::ttl(ttl, options_.limits));
   Fingerprint f("extend");
   f.add(static_cast<std::uint64_t>(reservation)).add(static_cast<std::int64_t>(ttl.count()));
-  return once<Timestamp>(options, f, [&] {
+  return mutate<Timestamp>(options, {Operation::extend, {}, {}}, f, [&](core::Changes* changes) {
     const std::int64_t now = now_ms();
-    return core_.extend(reservation, expires_ms(now, ttl), now);
+    return core_.extend(reservation, expires_ms(now, ttl), now, changes);
   });
 }
 
@@ -401,9 +653,12 @@ Result<TransferReceipt> EngineImpl::transfer(const WriteOptions& options,
   Fingerprint f("transfer");
   f.add(static_cast<std::uint64_t>(request.from)).add(static_cast<std::uint64_t>(request.to));
   f.add(request.quantity.value()).add(request.reason).add(request.reference);
-  return once<TransferReceipt>(options, f, [&] {
-    return core_.transfer(request.from, request.to, request.quantity.value(), now_ms());
-  });
+  return mutate<TransferReceipt>(options, {Operation::transfer, request.reason, request.reference},
+                                 f, [&](core::Changes* changes) {
+                                   return core_.transfer(request.from, request.to,
+                                                         request.quantity.value(), now_ms(),
+                                                         changes);
+                                 });
 }
 
 Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteBatch& batch,
@@ -422,33 +677,75 @@ Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteB
   Fingerprint f("write");
   f.add(static_cast<std::uint64_t>(policy));
   for (const auto& op : ops) add_operation(f, op);
-  return once<BatchReceipt>(options, f, [&]() -> Result<BatchReceipt> {
-    const std::int64_t now = now_ms();
-    std::vector<std::int64_t> expires(ops.size(), 0);
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].kind == WriteBatch::Kind::reserve || ops[i].kind == WriteBatch::Kind::extend) {
-        expires[i] = expires_ms(now, ops[i].ttl);
-      }
+  const std::int64_t now = now_ms();
+  std::vector<std::int64_t> expires(ops.size(), 0);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind == WriteBatch::Kind::reserve || ops[i].kind == WriteBatch::Kind::extend) {
+      expires[i] = expires_ms(now, ops[i].ttl);
     }
-    if (policy == BatchPolicy::all_or_nothing) return core_.apply_all(ops, expires, now);
-    BatchReceipt receipt;
-    receipt.results.reserve(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      Status invalid =
-          validate::operation(ops[i], options_.limits, "operations[" + std::to_string(i) + "].");
-      if (!invalid.ok()) {
-        receipt.results.push_back(
-            OperationResult{.status = invalid.with_index(static_cast<std::int32_t>(i))});
-        continue;
-      }
-      receipt.results.push_back(core_.apply_one(ops[i], expires[i], now));
-    }
-    return receipt;
-  });
+  }
+  if (policy == BatchPolicy::all_or_nothing) {
+    return mutate<BatchReceipt>(
+        options, {Operation::batch, {}, {}}, f,
+        [&](core::Changes* changes) { return core_.apply_all(ops, expires, now, changes); });
+  }
+  // Each operation is its own change, so each gets its own journal record (one record with
+  // several independent changes of one item could not be ordered against other threads).
+  return mutate<BatchReceipt>(
+      options, {Operation::batch, {}, {}}, f, [&](core::Changes* changes) -> Result<BatchReceipt> {
+        BatchReceipt receipt;
+        receipt.results.reserve(ops.size());
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+          Status invalid = validate::operation(ops[i], options_.limits,
+                                               "operations[" + std::to_string(i) + "].");
+          if (!invalid.ok()) {
+            receipt.results.push_back(
+                OperationResult{.status = invalid.with_index(static_cast<std::int32_t>(i))});
+            continue;
+          }
+          if (changes != nullptr && !changes->empty() && i + 1 < ops.size()) {
+            // Flush the previous operation's changes as a record of its own; the last one goes
+            // with the batch's record (and its idempotent result).
+            per_operation_flush(options, *changes);
+          }
+          receipt.results.push_back(core_.apply_one(ops[i], expires[i], now, changes));
+        }
+        return receipt;
+      });
 }
 
-std::size_t EngineImpl::expire_due() { return core_.expire_due(now_ms()); }
+void EngineImpl::per_operation_flush(const WriteOptions& options, core::Changes& changes) {
+  // Called inside mutate()'s session. The thread's tickets are acknowledged in order, so
+  // waiting for the batch's last record covers this one too.
+  INVENTORY_ASSERT(t_session != nullptr);
+  (void)append(*t_session, options, {Operation::batch, {}, {}}, changes, nullptr, nullptr);
+  changes.clear();
+}
+
+std::size_t EngineImpl::expire_due() {
+  const std::int64_t now = now_ms();
+  if (journal_ == nullptr) return core_.expire_due(now);
+  if (journal_->failed()) return 0;
+  std::size_t expired = 0;
+  const WriteOptions buffered{.durability = Durability::buffered};
+  core::Changes& changes = t_changes;
+  for (std::uint32_t index = 0; index < core_.reservations().capacity(); ++index) {
+    if (!core_.due(index, now)) continue;
+    // Each expiry is an operation of its own, applied and journaled in one session.
+    journal::Journal::Session session(*journal_);
+    changes.clear();
+    if (core_.expire_one(index, now, &changes)) {
+      ++expired;
+      append(session, buffered, {Operation::expire, {}, {}}, changes, nullptr, nullptr);
+    }
+  }
+  return expired;
+}
 
 Status EngineImpl::check_invariants() const { return core_.check_invariants(); }
+
+Status EngineImpl::sync() { return journal_ != nullptr ? journal_->sync() : Status(); }
+
+Status EngineImpl::checkpoint() { return journal_ != nullptr ? journal_->checkpoint() : Status(); }
 
 }  // namespace inventory

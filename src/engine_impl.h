@@ -1,8 +1,11 @@
 // Copyright 2026 The inventory Authors. Licensed under the Apache License, Version 2.0.
 //
-// EngineImpl composes the layers. Every mutation runs: validate (validate.h) -> check the
-// durability this build can give -> idempotency (idempotency.h) -> apply (core / catalog).
-// The journal (append, sync) and the feed (events) slot in after "apply" in later releases.
+// EngineImpl composes the layers. Every mutation runs:
+//   validate (validate.h) -> idempotency (idempotency.h) -> [journal session] apply to the core
+//   or catalog, collecting its Changes -> append the record -> [session ends] -> wait for the
+//   acknowledgement (or hand it to WriteOptions::on_durable) -> store the idempotent result.
+// The journal session is what lets a checkpoint see a state that matches a journal prefix: a
+// change is applied and appended inside one session, and checkpoints wait for sessions to end.
 //
 // Thread safety: safe for concurrent use, as Engine promises.
 
@@ -12,13 +15,16 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "inventory/engine.h"
 
 #include "catalog/catalog.h"
 #include "core/stock_core.h"
+#include "engine_state.h"
 #include "idempotency.h"
+#include "journal/journal.h"
 
 namespace inventory {
 
@@ -26,6 +32,13 @@ class EngineImpl final : public Engine {
  public:
   explicit EngineImpl(const Options& options);
   ~EngineImpl() override;
+
+  // Opens the journal at `path` and recovers into this engine. Called once, before start().
+  Status open_journal(std::string_view path, journal::JournalOptions options);
+  // Recovers a closed journal into this (scratch) engine without writing (Engine::verify).
+  Status verify_journal(const journal::JournalOptions& options, journal::RecoveryStats* stats);
+  // Starts the expiry thread (when Options::expiry_interval > 0).
+  void start();
 
   Result<Product> upsert_product(const WriteOptions& options,
                                  const UpsertProductRequest& request) override;
@@ -80,27 +93,57 @@ class EngineImpl final : public Engine {
   std::size_t expire_due() override;
   Status check_invariants() const override;
   const Clock& clock() const noexcept override { return *clock_; }
+  Status sync() override;
+  Status checkpoint() override;
+
+  // What recovery found (Engine::verify reports it).
+  const journal::RecoveryStats& recovery_stats() const { return recovery_; }
+  std::uint64_t live_items() const { return core_.items().live_count(); }
+  std::uint64_t active_reservations() const;
 
  private:
-  // Validation of the per-call options and the durability this build can provide.
+  // What a mutation records for audit, besides the request itself.
+  struct Audit {
+    journal::Operation operation;
+    std::string_view reason;
+    std::string_view reference;
+  };
+
+  // Validation of the per-call options and the durability this engine can provide.
   Status check_write(const WriteOptions& options) const;
   std::int64_t now_ms() const noexcept { return clock_->now().time_since_epoch().count(); }
   std::int64_t expires_ms(std::int64_t now_ms, std::chrono::milliseconds ttl) const noexcept {
     return now_ms + (ttl.count() == 0 ? options_.limits.ttl_default : ttl).count();
   }
-  // Runs `apply` at most once per idempotency key (see idempotency.h). `apply` returns a
-  // Result<T> (or a Status when T is std::monostate).
+  bool sync_durability(const WriteOptions& options) const {
+    return options.durability.value_or(options_.durability) == Durability::sync;
+  }
+  // Runs one mutation: `apply(core::Changes*)` returns Result<T> (Status when T is
+  // std::monostate) and changes the state; see the file comment for the steps.
   template <typename T, typename Apply>
-  Result<T> once(const WriteOptions& options, const Fingerprint& fingerprint, Apply&& apply);
+  Result<T> mutate(const WriteOptions& options, const Audit& audit, const Fingerprint& fingerprint,
+                   Apply&& apply);
   template <typename Apply>
-  Status once_status(const WriteOptions& options, const Fingerprint& fingerprint, Apply&& apply);
+  Status mutate_status(const WriteOptions& options, const Audit& audit,
+                       const Fingerprint& fingerprint, Apply&& apply);
+  // Journals one operation's changes inside the current session; returns the ticket.
+  journal::Ticket append(journal::Journal::Session& session, const WriteOptions& options,
+                         const Audit& audit, const core::Changes& changes,
+                         const journal::IdempotencyEntry* idempotency, WriteCallback* completion);
+  // Per-operation batches: journals the previous operation's changes as a record of its own,
+  // inside the session mutate() holds, and clears them.
+  void per_operation_flush(const WriteOptions& options, core::Changes& changes);
   void expiry_loop();
+  void report_background_error(const Status& status);
 
   const Options options_;
   const std::shared_ptr<Clock> clock_;
   core::StockCore core_;
   catalog::Catalog catalog_;
   IdempotencyTable idempotency_;
+  EngineState state_;
+  std::unique_ptr<journal::Journal> journal_;  // Null: in memory only.
+  journal::RecoveryStats recovery_;
 
   std::mutex expiry_mutex_;
   std::condition_variable expiry_wake_;

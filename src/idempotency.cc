@@ -82,6 +82,24 @@ void IdempotencyTable::finish(std::string_view key, std::shared_ptr<const Stored
   shard.fifo.emplace_back(it->second.expires_ms, std::string(key));
 }
 
+void IdempotencyTable::install(std::string_view key, std::uint64_t fingerprint,
+                               std::int64_t expires_ms, std::shared_ptr<const StoredResult> result,
+                               std::int64_t now_ms) {
+  if (expires_ms <= now_ms) return;
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto [it, inserted] = shard.entries.try_emplace(std::string(key));
+  if (inserted) {
+    if (size_.load(std::memory_order_relaxed) >= capacity_) {
+      shard.entries.erase(it);
+      return;
+    }
+    size_.fetch_add(1, std::memory_order_relaxed);
+  }
+  it->second = Entry{fingerprint, expires_ms, std::move(result)};
+  shard.fifo.emplace_back(expires_ms, std::string(key));
+}
+
 void IdempotencyTable::abandon(std::string_view key) {
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);

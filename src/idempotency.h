@@ -82,6 +82,14 @@ class IdempotencyTable {
 
   std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
 
+  // --- Journal support ---
+  // Calls f(key, fingerprint, expires_ms, result) for every finished, unexpired entry.
+  template <typename F>
+  void for_each(std::int64_t now_ms, F&& f);
+  // Adds a finished entry (recovery), unless it has expired or the table is full.
+  void install(std::string_view key, std::uint64_t fingerprint, std::int64_t expires_ms,
+               std::shared_ptr<const StoredResult> result, std::int64_t now_ms);
+
  private:
   struct Entry {
     std::uint64_t fingerprint = 0;
@@ -101,6 +109,18 @@ class IdempotencyTable {
   std::atomic<std::size_t> size_{0};
   std::array<Shard, 16> shards_;
 };
+
+template <typename F>
+void IdempotencyTable::for_each(std::int64_t now_ms, F&& f) {
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [key, entry] : shard.entries) {
+      if (entry.result != nullptr && entry.expires_ms > now_ms) {
+        f(key, entry.fingerprint, entry.expires_ms, *entry.result);
+      }
+    }
+  }
+}
 
 }  // namespace inventory
 

@@ -17,6 +17,14 @@
 // field and changes nothing. Each method lists its errors in order of precedence, so exactly one
 // answer is right for a given request and state.
 //
+// Durability: open with a path and every mutation is journaled (RocksDB) before it is
+// acknowledged, per WriteOptions::durability (Options::durability by default); reopen recovers
+// every acknowledged change. Without a path the engine lives in memory only (Durability::none).
+// Each mutation blocks until acknowledged, or, with WriteOptions::on_durable, returns at once
+// and reports acknowledgement through the callback. A failed journal write turns the engine
+// read-only: mutations return io_error, reads keep working (and may show changes that were
+// applied but never acknowledged).
+//
 // Thread safety: an Engine is safe for concurrent use from multiple threads without any external
 // synchronization. Single-item reserve, release (of a one-line reservation), confirm and adjust
 // are lock-free compare-and-swap loops that do not allocate. Multi-item operations (multi-line
@@ -36,6 +44,7 @@
 #include "inventory/catalog.h"
 #include "inventory/clock.h"
 #include "inventory/export.h"
+#include "inventory/observer.h"
 #include "inventory/options.h"
 #include "inventory/status.h"
 #include "inventory/types.h"
@@ -43,14 +52,32 @@
 
 namespace inventory {
 
+// What Engine::verify() found.
+struct VerifyReport {
+  std::uint64_t checkpoint_sequence = 0;  // 0: no checkpoint, the whole journal was replayed.
+  std::uint64_t records_replayed = 0;
+  std::uint64_t last_sequence = 0;
+  std::uint64_t high_water_mark = 0;      // Highest sequence ever acknowledged after a sync.
+  bool used_previous_checkpoint = false;  // The newest checkpoint was damaged.
+  std::uint64_t items = 0;
+  std::uint64_t reservations_active = 0;
+};
+
 class INVENTORY_EXPORT Engine {
  public:
-  // Opens the engine at `path` (ignored with Durability::none). Everything sized by
+  // Opens the engine on the data directory `path` (created if options.create_if_missing),
+  // recovering its state: the newest checkpoint, then the journal after it. An empty path opens
+  // an in-memory engine, which needs options.durability == Durability::none. Everything sized by
   // options.limits is reserved here; stock calls do not allocate afterwards.
-  // Errors: invalid_argument (an option out of range, named), not_supported (a durability this
-  // build cannot provide yet), io_error.
+  // Errors: invalid_argument (an option out of range, or a durability that needs a path, named),
+  // already_exists (options.error_if_exists), not_found (no journal and !create_if_missing),
+  // corruption (damaged journal: the message names the sequence; nothing was changed), io_error.
   [[nodiscard]] static Result<std::unique_ptr<Engine>> open(const Options& options,
                                                             std::string_view path);
+
+  // Checks a closed data directory without changing it: recovers it in memory and checks the
+  // invariants. Errors: as open().
+  [[nodiscard]] static Result<VerifyReport> verify(const Options& options, std::string_view path);
 
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -175,6 +202,12 @@ class INVENTORY_EXPORT Engine {
 
   // The clock the engine reads.
   virtual const Clock& clock() const noexcept = 0;
+
+  // Makes everything applied so far durable (also changes made with buffered or none).
+  // Errors: io_error. Without a journal: ok at once.
+  [[nodiscard]] virtual Status sync() = 0;
+  // Takes a checkpoint now, bounding the next recovery. Errors: io_error.
+  [[nodiscard]] virtual Status checkpoint() = 0;
 
  protected:
   Engine() = default;

@@ -13,20 +13,41 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "inventory/clock.h"
+#include "inventory/status.h"
 #include "inventory/types.h"
 
 namespace inventory {
 
 // When a mutation is acknowledged.
 enum class Durability : std::uint8_t {
-  // Acknowledge after the journal group holding the change is synced to disk (fsync).
+  // Acknowledge after the journal group holding the change is synced to disk (fsync) and its
+  // high-water mark recorded. Survives kill -9 and power loss.
   sync = 0,
-  // Acknowledge at once; the change is on disk within Options::flush_interval.
+  // Acknowledge at once; the change is journaled and on disk within Options::flush_interval.
+  // Survives kill -9 of the process once written (within microseconds); a power loss may
+  // take the last flush_interval of changes.
   buffered = 1,
-  // Memory only: nothing is written. For tests and firmware without storage.
+  // Acknowledge at once. An engine opened without a path keeps everything in memory only;
+  // an engine with a journal still journals the change (so that replay stays consistent) but
+  // never waits for it, as with buffered.
   none = 2,
+};
+
+class Observer;
+
+// A mutation's completion, for callers that must not block (a server's I/O thread): set
+// WriteOptions::on_durable and the call returns as soon as the change is applied in memory,
+// with its result; on_durable is then called exactly once, from the journal's thread (or before
+// the call returns, when there is nothing to wait for): with ok once the change is acknowledged
+// per its durability, or with io_error if it never will be. Until then, treat the result as
+// not acknowledged. Keep on_durable short; it runs on the thread that acknowledges everyone.
+class WriteCallback {
+ public:
+  virtual ~WriteCallback() = default;
+  virtual void on_durable(const Status& status) noexcept = 0;
 };
 
 // Bounds checked on every call and used to size memory at open. Every limit is enforced: going
@@ -101,8 +122,17 @@ struct Options {
   // expire it on the spot. Default: 1 s.
   std::chrono::milliseconds expiry_interval{std::chrono::seconds(1)};
   // With Durability::buffered, the longest a change stays in memory before it is on disk.
-  // Default: 10 ms. (Used once the journal lands.)
+  // Default: 10 ms.
   std::chrono::milliseconds flush_interval{10};
+  // A checkpoint (a copy of the whole state, which bounds recovery time) is taken after this
+  // many journal records, or after checkpoint_interval with at least one record, and at close.
+  // Taking one pauses new mutations while the state is copied (about 1 ms per 30,000 items).
+  // Default: 1,000,000 records, 5 minutes. 0 records: only by time and at close.
+  std::uint64_t checkpoint_records = 1'000'000;
+  std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(5)};
+  // Told about background failures (a journal write or sync that failed: the engine is then
+  // read-only). Default: none.
+  std::vector<std::shared_ptr<Observer>> observers;
   Limits limits;
 };
 
@@ -121,6 +151,9 @@ struct WriteOptions {
   // When the change happened in the caller's world (e.g. a POS sale made offline). Default:
   // unset, meaning the engine's clock at the time of the call.
   std::optional<Timestamp> occurred_at;
+  // Completion form (see WriteCallback). Not owned; must live until it is called. Default:
+  // unset, the call blocks until the change is acknowledged.
+  WriteCallback* on_durable = nullptr;
 };
 
 // Per-call options for reads. Reads see the latest in-memory state, including changes that are

@@ -17,6 +17,8 @@
 #include <boost/multi_index/tag.hpp>
 #include <boost/multi_index_container.hpp>
 
+#include "journal/record_format.h"
+
 namespace inventory::catalog {
 
 namespace bmi = boost::multi_index;
@@ -473,6 +475,145 @@ Result<Page<ItemInfo>> Catalog::list_items(const ItemFilter& filter,
     if (!visit(*it)) break;
   }
   return out;
+}
+
+// ---- Journal support ----
+
+std::uint64_t Catalog::version() const {
+  std::shared_lock lock(mutex_);
+  return version_;
+}
+
+void Catalog::snapshot(coding::Writer& w) const {
+  std::shared_lock lock(mutex_);
+  const Tables& t = *tables_;
+  w.varint(version_);
+  w.varint(t.next_product_key);
+  w.varint(t.next_location_key);
+  w.varint(t.products.size());
+  for (const ProductEntry& e : t.products) {
+    w.varint(e.key);
+    ::inventory::journal::encode_product(w, e.product);
+  }
+  w.varint(t.locations.size());
+  for (const LocationEntry& e : t.locations) {
+    w.varint(e.key);
+    ::inventory::journal::encode_location(w, e.location);
+  }
+  w.varint(t.items.size());
+  for (const ItemEntry& e : t.items) {
+    w.fixed64(e.id);
+    w.varint(e.product_key);
+    w.varint(e.location_key);
+  }
+}
+
+bool Catalog::restore(coding::Reader& r) {
+  std::unique_lock lock(mutex_);
+  Tables& t = *tables_;
+  version_ = r.varint();
+  t.next_product_key = static_cast<std::uint32_t>(r.varint());
+  t.next_location_key = static_cast<std::uint32_t>(r.varint());
+  const std::uint64_t products = r.count(limits_.products_max, 4);
+  for (std::uint64_t i = 0; i < products && r.ok(); ++i) {
+    ProductEntry e;
+    e.key = static_cast<std::uint32_t>(r.varint());
+    if (!::inventory::journal::decode_product(r, &e.product) ||
+        !t.products.insert(std::move(e)).second) {
+      return false;
+    }
+  }
+  const std::uint64_t locations = r.count(limits_.locations_max, 4);
+  for (std::uint64_t i = 0; i < locations && r.ok(); ++i) {
+    LocationEntry e;
+    e.key = static_cast<std::uint32_t>(r.varint());
+    if (!::inventory::journal::decode_location(r, &e.location) ||
+        !t.locations.insert(std::move(e)).second) {
+      return false;
+    }
+  }
+  const std::uint64_t items = r.count(limits_.items_max, 10);
+  for (std::uint64_t i = 0; i < items && r.ok(); ++i) {
+    ItemEntry e;
+    e.id = r.fixed64();
+    e.product_key = static_cast<std::uint32_t>(r.varint());
+    e.location_key = static_cast<std::uint32_t>(r.varint());
+    if (!r.ok() || !t.items.insert(e).second) return false;
+  }
+  return r.ok();
+}
+
+Status Catalog::replay(const core::CatalogChange& c) {
+  using Kind = core::CatalogChange::Kind;
+  std::unique_lock lock(mutex_);
+  Tables& t = *tables_;
+  auto bad = [](const std::string& what) {
+    return Status(StatusCode::corruption, "catalog: " + what, "journal");
+  };
+  if (c.catalog_version_before != version_) {
+    return bad("expected catalog version " + std::to_string(version_) + ", the record has " +
+               std::to_string(c.catalog_version_before));
+  }
+  switch (c.kind) {
+    case Kind::product_upsert: {
+      auto& by_id = t.products.get<ById>();
+      auto it = by_id.find(c.product->id);
+      ProductEntry entry{*c.product, c.key};
+      if (it != by_id.end()) {
+        if (!by_id.replace(it, entry)) return bad("product upsert conflicts: " + c.product->id);
+      } else if (!t.products.insert(entry).second) {
+        return bad("product upsert conflicts: " + c.product->id);
+      }
+      t.next_product_key = std::max(t.next_product_key, c.key + 1);
+      break;
+    }
+    case Kind::product_remove: {
+      auto& by_id = t.products.get<ById>();
+      auto it = by_id.find(c.id);
+      if (it == by_id.end()) return bad("removed product does not exist: " + c.id);
+      by_id.erase(it);
+      break;
+    }
+    case Kind::location_upsert: {
+      auto& by_id = t.locations.get<ById>();
+      auto it = by_id.find(c.location->id);
+      LocationEntry entry{*c.location, c.key};
+      if (it != by_id.end()) {
+        if (!by_id.replace(it, entry)) return bad("location upsert conflicts: " + c.location->id);
+      } else if (!t.locations.insert(entry).second) {
+        return bad("location upsert conflicts: " + c.location->id);
+      }
+      t.next_location_key = std::max(t.next_location_key, c.key + 1);
+      break;
+    }
+    case Kind::location_remove: {
+      auto& by_id = t.locations.get<ById>();
+      auto it = by_id.find(c.id);
+      if (it == by_id.end()) return bad("removed location does not exist: " + c.id);
+      by_id.erase(it);
+      break;
+    }
+    case Kind::item_create: {
+      if (!t.items
+               .insert(ItemEntry{static_cast<std::uint64_t>(c.item), c.product_key, c.location_key})
+               .second) {
+        return bad("created item exists");
+      }
+      core::ItemSlot& slot = core_.items().slot(core::item_index(c.item));
+      slot.product_key.store(c.product_key, std::memory_order_relaxed);
+      slot.location_key.store(c.location_key, std::memory_order_relaxed);
+      break;
+    }
+    case Kind::item_remove: {
+      auto& by_id = t.items.get<ById>();
+      auto it = by_id.find(static_cast<std::uint64_t>(c.item));
+      if (it == by_id.end()) return bad("removed item does not exist");
+      by_id.erase(it);
+      break;
+    }
+  }
+  version_ = c.catalog_version_after;
+  return Status();
 }
 
 }  // namespace inventory::catalog

@@ -22,6 +22,7 @@
 #include "inventory/status.h"
 
 #include "core/stock_core.h"
+#include "util/coding.h"
 
 namespace inventory::catalog {
 
@@ -52,6 +53,15 @@ class Catalog {
   Result<ItemId> find_item(std::string_view product_id, std::string_view location_id) const;
   Result<ItemInfo> get_item(ItemId item) const;
   Result<Page<ItemInfo>> list_items(const ItemFilter& filter, const PageRequest& page) const;
+
+  // --- Journal support ---
+  std::uint64_t version() const;
+  // Appends the whole catalog (for a checkpoint). REQUIRES: no concurrent change.
+  void snapshot(coding::Writer& w) const;
+  // Replaces the (empty) catalog with a snapshot, and sets the item slots' catalog keys.
+  bool restore(coding::Reader& r);
+  // Re-applies one journaled change. Errors: corruption.
+  Status replay(const core::CatalogChange& change);
 
  private:
   struct Tables;  // The Boost.MultiIndex containers; defined in catalog.cc.

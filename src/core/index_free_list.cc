@@ -21,6 +21,18 @@ IndexFreeList::IndexFreeList(std::uint32_t count, std::uint32_t shard_count)
   }
 }
 
+void IndexFreeList::reset(const std::vector<std::uint32_t>& free) {
+  const std::size_t count = free.size();
+  for (std::uint32_t s = 0; s < shard_count_; ++s) {
+    const std::size_t begin = count * s / shard_count_;
+    const std::size_t end = count * (s + 1) / shard_count_;
+    for (std::size_t i = begin; i < end; ++i) {
+      next_[free[i]].store(i + 1 < end ? free[i + 1] + 1 : 0, std::memory_order_relaxed);
+    }
+    shards_[s].head.store(begin < end ? free[begin] + 1 : 0, std::memory_order_release);
+  }
+}
+
 std::uint32_t IndexFreeList::thread_shard() noexcept {
   static std::atomic<std::uint32_t> next_thread{0};
   thread_local const std::uint32_t mine = next_thread.fetch_add(1, std::memory_order_relaxed);

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace inventory::core {
 
@@ -33,6 +34,9 @@ class IndexFreeList {
   std::uint32_t pop() noexcept;
   // Gives back an index taken with pop().
   void push(std::uint32_t index) noexcept;
+  // Makes exactly `free` (each index once) the free set, split across the shards. For recovery:
+  // REQUIRES no concurrent pop() or push().
+  void reset(const std::vector<std::uint32_t>& free);
 
  private:
   struct alignas(64) Shard {

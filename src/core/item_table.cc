@@ -75,6 +75,38 @@ SlotWord ItemTable::retire_locked(ItemSlot& slot, const SlotWord& locked_word) {
   return next;
 }
 
+void ItemTable::install(std::uint32_t index, std::uint32_t generation, const SlotWord& word,
+                        const ItemPolicy& policy, std::int64_t updated_ms,
+                        std::uint32_t product_key, std::uint32_t location_key) {
+  INVENTORY_ASSERT(index < capacity_);
+  ItemSlot& slot = slots_[index];
+  slot.set_policy(policy);
+  slot.updated_at_ms.store(updated_ms, std::memory_order_relaxed);
+  slot.product_key.store(product_key, std::memory_order_relaxed);
+  slot.location_key.store(location_key, std::memory_order_relaxed);
+  SlotWord clean = word;
+  clean.locked = false;
+  slot.word.store_exclusive(clean.encode());
+  slot.generation.store(generation, std::memory_order_release);
+  if (index >= high_water_.load(std::memory_order_relaxed)) {
+    high_water_.store(index + 1, std::memory_order_release);
+  }
+}
+
+void ItemTable::finish_install() {
+  free_count_ = 0;
+  live_count_ = 0;
+  const std::uint32_t high_water = high_water_.load(std::memory_order_relaxed);
+  // Reused LIFO: push in descending order so the lowest free index comes out first.
+  for (std::uint32_t i = high_water; i-- > 0;) {
+    if ((slots_[i].generation.load(std::memory_order_relaxed) & 1) == 0) {
+      free_[free_count_++] = i;
+    } else {
+      ++live_count_;
+    }
+  }
+}
+
 bool ItemTable::lock(ItemSlot& slot, std::uint32_t generation, SlotWord* locked) noexcept {
   SpinWait wait;
   u128 raw = slot.word.load();

@@ -182,6 +182,15 @@ class ItemTable {
   SlotWord retire_locked(ItemSlot& slot, const SlotWord& locked_word);  // Returns the new word.
   std::size_t live_count() const noexcept { return live_count_; }
 
+  // --- Recovery. REQUIRES: single-threaded, before the engine is used. ---
+
+  // Sets slot `index` exactly (live when `generation` is odd).
+  void install(std::uint32_t index, std::uint32_t generation, const SlotWord& word,
+               const ItemPolicy& policy, std::int64_t updated_ms, std::uint32_t product_key,
+               std::uint32_t location_key);
+  // Rebuilds the free list and counts from the installed slots.
+  void finish_install();
+
   // --- Lock bits, for multi-item operations. ---
 
   // Sets the lock bit of a live slot of generation `generation`; waits while another holder has

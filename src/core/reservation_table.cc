@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "util/zeroed_memory.h"
 
@@ -157,6 +158,51 @@ void ReservationTable::free_chunks(std::uint32_t index) noexcept {
 void ReservationTable::release_record(std::uint32_t index) noexcept {
   free_chunks(index);
   free_records_.push(index);
+}
+
+bool ReservationTable::install(std::uint32_t index, const ResWord& word,
+                               std::span<const ReserveLine> lines, std::string_view reference,
+                               std::int64_t created_ms) {
+  INVENTORY_ASSERT(index < capacity_);
+  ResWord clean = word;
+  clean.locked = false;
+  // A finished reservation keeps no overflow chunks; a new payload replaces the old one; an
+  // active word without lines (an extend) keeps its payload.
+  if (clean.state != ResStatus::active || !lines.empty()) free_chunks(index);
+  if (!lines.empty()) {
+    // Chunks for lines beyond the inline ones, taken straight from the chunk pool.
+    Record& record = records_[index];
+    const auto count = static_cast<std::uint32_t>(lines.size());
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    for (std::uint32_t have = kInlineLines; have < count; have += kChunkLines) {
+      const std::uint32_t chunk = free_chunks_.pop();
+      if (chunk == IndexFreeList::kNone) return false;
+      chunks_[chunk].owner.store(
+          static_cast<std::uint64_t>(make_reservation_id(index, clean.generation)),
+          std::memory_order_relaxed);
+      chunks_[chunk].next.store(0, std::memory_order_relaxed);
+      if (tail == 0) {
+        head = chunk + 1;
+      } else {
+        chunks_[tail - 1].next.store(chunk + 1, std::memory_order_relaxed);
+      }
+      tail = chunk + 1;
+    }
+    record.first_chunk.store(head, std::memory_order_relaxed);
+    write(index, lines, reference, created_ms);
+  }
+  words_[index].store_exclusive(clean.encode());
+  return true;
+}
+
+void ReservationTable::finish_install() {
+  std::vector<std::uint32_t> free;
+  free.reserve(capacity_);
+  for (std::uint32_t i = 0; i < capacity_; ++i) {
+    if (ResWord::decode(words_[i].load()).state != ResStatus::active) free.push_back(i);
+  }
+  free_records_.reset(free);
 }
 
 std::string ReservationTable::reference(std::uint32_t index) const {

@@ -145,6 +145,16 @@ class ReservationTable {
   // Returns a terminal record owned by the caller (the thread that finished it).
   void release_record(std::uint32_t index) noexcept;
 
+  // --- Recovery. REQUIRES: single-threaded, before the engine is used. ---
+
+  // Sets record `index`'s word; with `lines` (a reservation being created), also its payload.
+  // A word that is not active drops the record's overflow chunks; an active word without
+  // lines keeps the payload. Returns false when the overflow chunks run out.
+  bool install(std::uint32_t index, const ResWord& word, std::span<const ReserveLine> lines,
+               std::string_view reference, std::int64_t created_ms);
+  // Makes every record that is not active free again.
+  void finish_install();
+
   // Payload reads. Exact when the caller owns the record (claimed it, or won the CAS that
   // finished it). Any other reader must treat the result as a guess, valid only if the word is
   // unchanged afterwards (a CAS that succeeds, or a re-read); read_lines() also checks that

@@ -111,6 +111,14 @@ class StockCore {
   // Invariants 1 and 2 over the whole table; meaningful at quiescence. Errors: corruption.
   Status check_invariants() const;
 
+  // Whether reservation `index` looks due at `now` (a cheap pre-check for expire_one).
+  bool due(std::uint32_t index, std::int64_t now_ms) const noexcept {
+    const ResWord word = ResWord::decode(reservations_.word(index).load());
+    return word.state == ResStatus::active && word.expires_ms <= now_ms;
+  }
+  // Expires reservation `index` if it is active, unlocked and due; returns whether it did.
+  bool expire_one(std::uint32_t index, std::int64_t now_ms, Changes* changes);
+
  private:
   struct BatchState;
   enum class Finish : std::uint8_t { confirm, release, expire };
@@ -119,8 +127,6 @@ class StockCore {
                       std::int64_t updated_ms) const noexcept;
   Status finish(ReservationId reservation, Finish kind, std::span<const ReserveLine> quantities,
                 std::int64_t now_ms, Changes* changes);
-  // Expires reservation `index` if it is active, unlocked and due; returns whether it did.
-  bool expire_one(std::uint32_t index, std::int64_t now_ms, Changes* changes);
   // Decides one all_or_nothing operation on the batch's private copies.
   Status apply_held(BatchState& state, const WriteBatch::Operation& op, std::size_t op_index,
                     std::int64_t expires_ms, std::int64_t now_ms, OperationResult* result);

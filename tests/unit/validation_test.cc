@@ -139,22 +139,23 @@ TEST_SUITE("validation/open") {
     check_invalid(open_status(options), "flush_interval");
   }
 
-  TEST_CASE("Durability sync and buffered are not_supported at open; a bad value is invalid") {
+  TEST_CASE("Durability sync and buffered need a path; a bad value is invalid") {
     for (const Durability durability : {Durability::sync, Durability::buffered}) {
       Options options = valid_options();
       options.durability = durability;
-      const Status s = open_status(options);
-      CHECK(s.code() == StatusCode::not_supported);
-      CHECK(s.field() == "durability");
+      const Status s = open_status(options);  // Opens in memory (no path).
+      CHECK(s.code() == StatusCode::invalid_argument);
+      CHECK(s.field() == "path");
     }
     Options options = valid_options();
     options.durability = static_cast<Durability>(9);
     check_invalid(open_status(options), "durability");
   }
 
-  TEST_CASE("the default Options ask for sync durability, which this release refuses") {
+  TEST_CASE("the default Options ask for sync durability, which needs a data directory") {
     const Status s = open_status(Options{});
-    CHECK(s.code() == StatusCode::not_supported);
+    CHECK(s.code() == StatusCode::invalid_argument);
+    CHECK(s.field() == "path");
   }
 
   TEST_CASE("an engine opened without a clock reads the system clock") {
