@@ -621,12 +621,13 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
   };
   std::vector<Emitted> emitted;
   std::string group;
-  std::vector<std::size_t> lengths;  // Of the emitted records, in order, in `body`.
   std::uint32_t count = 0;
   bool need_sync = force_sync;
   const std::uint64_t first = next_sequence;
   const auto& logs_now = logger_logs();
-  std::string body;
+  // Records go straight into the group; the count goes in front once known (a varint of at
+  // most 5 bytes, so 10 bytes of header room are reserved and the unused part skipped).
+  group.assign(10, '\0');
   for (bool progress = true; progress;) {
     progress = false;
     for (const auto& log : logs_now) {
@@ -636,8 +637,10 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
         for (const Dep& d : r.deps) ready &= dep_state(d) == d.before;
         if (!ready) break;  // Its predecessor is still on its way; later ones of this thread wait.
         for (const Dep& d : r.deps) set_dep_state(d);
-        body.append(log->pending_bytes, r.offset, r.length);
-        lengths.push_back(r.length);
+        coding::Writer(&group).varint(r.length);
+        const std::size_t offset = group.size();
+        group.append(log->pending_bytes, r.offset, r.length);
+        seal_record(&group, offset, r.length, next_sequence++);
         emitted.push_back({log.get(), r.ticket, r.sync, r.completion});
         need_sync |= r.sync;
         ++count;
@@ -652,15 +655,11 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
     }
   }
   if (count > 0) {
-    begin_group(&group, count);
-    std::size_t at = 0;
-    for (const std::size_t length : lengths) {
-      coding::Writer(&group).varint(length);
-      const std::size_t offset = group.size();
-      group.append(body, at, length);
-      seal_record(&group, offset, length, next_sequence++);
-      at += length;
-    }
+    std::string header;
+    begin_group(&header, count);
+    const std::size_t skip = 10 - header.size();
+    std::memcpy(group.data() + skip, header.data(), header.size());
+    group.erase(0, skip);
     seal_group(&group);
     rocksdb::WriteBatch batch;
     batch.Put(log_cf, sequence_key(first), group);
