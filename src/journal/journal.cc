@@ -23,6 +23,9 @@ namespace inventory::journal {
 namespace {
 
 std::atomic<bool> g_ack_before_sync{false};
+// Set in ThreadLog::durable when the journal fails; the low bits keep the last acknowledged
+// ticket.
+constexpr std::uint64_t kFailedBit = std::uint64_t{1} << 63;
 std::atomic<std::uint64_t> g_next_journal_id{1};
 
 constexpr char kFormatKey[] = "format";
@@ -575,6 +578,8 @@ void Journal::Impl::fail(const Status& status) {
     for (const PendingRecord& r : orphans) {
       if (r.sync && r.completion != nullptr) r.completion->on_durable(status);
     }
+    // Change the value waiters wait on, so that none of them can miss this wake-up.
+    log->durable.fetch_or(kFailedBit, std::memory_order_seq_cst);
     log->durable.notify_all();
   }
   sync_done.notify_all();
@@ -981,22 +986,21 @@ Ticket Journal::Session::append(const Audit& audit, const core::Changes& changes
 Status Journal::wait(const Ticket& ticket) {
   if (ticket.number == 0) return Status();
   ThreadLog& log = *ticket.log;
-  auto done = [&] { return log.durable.load(std::memory_order_seq_cst) >= ticket.number; };
-  core::SpinWait spin;
-  for (int i = 0; i < 64; ++i) {  // About 20 us of spinning before sleeping.
-    if (done()) return Status();
-    if (failed()) return health();
+  auto acknowledged = [&](std::uint64_t v) { return (v & ~kFailedBit) >= ticket.number; };
+  for (int i = 0; i < 64; ++i) {  // Spin a few microseconds before sleeping.
+    const std::uint64_t v = log.durable.load(std::memory_order_seq_cst);
+    if (acknowledged(v)) return Status();
+    if ((v & kFailedBit) != 0 || failed()) return health();
     core::cpu_relax();
-    if (i > 32) spin.once();
   }
   log.waiters.fetch_add(1, std::memory_order_seq_cst);
-  while (!done() && !failed()) {
-    const std::uint64_t seen = log.durable.load(std::memory_order_seq_cst);
-    if (seen >= ticket.number || failed()) break;
-    log.durable.wait(seen, std::memory_order_seq_cst);
+  std::uint64_t v = log.durable.load(std::memory_order_seq_cst);
+  while (!acknowledged(v) && (v & kFailedBit) == 0 && !failed()) {
+    log.durable.wait(v, std::memory_order_seq_cst);
+    v = log.durable.load(std::memory_order_seq_cst);
   }
   log.waiters.fetch_sub(1, std::memory_order_seq_cst);
-  return done() ? Status() : health();
+  return acknowledged(v) ? Status() : health();
 }
 
 Status Journal::health() const {
