@@ -30,7 +30,12 @@ int crash_child(const char* dir, std::uint64_t seed, const char* active_file) {
     return 1;
   }
   Engine& engine = **opened;
-  const CrashCatalog catalog = CrashCatalog::find(engine);
+  const std::optional<CrashCatalog> found = CrashCatalog::find(engine);
+  if (!found) {
+    std::printf("E the catalog is missing\n");
+    return 1;
+  }
+  const CrashCatalog& catalog = *found;
   std::vector<std::uint64_t> active;
   std::ifstream in(active_file);
   for (std::uint64_t id; in >> id;) active.push_back(id);
