@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite, as CI does (.ci/run calls this):
-#   1. release (-Werror): every test (unit, model, stress, package) and the examples' smoke run;
-#   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit and model tests;
-#   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races).
+#   1. release (-Werror): every test (unit, model, stress, integration, crash, package) and the
+#      examples' smoke run;
+#   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit, model and integration tests;
+#   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races) and the
+#      journal's integration tests.
 # Installs missing Debian packages first (cmake/install_deps.sh). Ends with one ctest summary
 # per build; exits non-zero if anything failed.
 #
@@ -33,7 +35,7 @@ run_build() {
   ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
   # The figures the randomized tests print (seeds, operations checked, violations).
-  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race):' \
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn|bit flips|I/O errors)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
     >> "$logs/figures.log" || true
   [ $rc -eq 0 ] || status=1
@@ -43,7 +45,7 @@ run_build() {
 for build in "${builds[@]}"; do
   case "$build" in
     release)
-      run_build release all 'unit|model|stress|package'
+      run_build release all 'unit|model|stress|integration|crash|package'
       echo "==== release: examples"
       if build/release/examples/quickstart && build/release/examples/batch_checkout &&
          build/release/examples/flash_sale --threads 4 --stock 200000 --items 20000 --seconds 1; then
@@ -52,8 +54,9 @@ for build in "${builds[@]}"; do
         summary+=("examples: FAILED"); status=1
       fi
       ;;
-    asan) run_build asan "unit_tests model_test readme_example" 'unit|model' ;;
-    tsan) run_build tsan "stress_tests" 'stress' ;;
+    asan) run_build asan "unit_tests model_test readme_example integration_tests" \
+            'unit|model|integration' ;;
+    tsan) run_build tsan "stress_tests integration_tests" 'stress|integration' ;;
     *) echo "unknown build: $build (release, asan or tsan)" >&2; exit 2 ;;
   esac
 done
