@@ -35,7 +35,7 @@ run_build() {
   ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
   # The figures the randomized tests print (seeds, operations checked, violations).
-  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn|bit flips|I/O errors)' \
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
     >> "$logs/figures.log" || true
   [ $rc -eq 0 ] || status=1

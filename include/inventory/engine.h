@@ -71,7 +71,8 @@ class INVENTORY_EXPORT Engine {
   // options.limits is reserved here; stock calls do not allocate afterwards.
   // Errors: invalid_argument (an option out of range, or a durability that needs a path, named),
   // already_exists (options.error_if_exists), not_found (no journal and !create_if_missing),
-  // corruption (damaged journal: the message names the sequence; nothing was changed), io_error.
+  // corruption (damaged journal: the message names the sequence where the damage is in a journal
+  // record, else the file RocksDB found damaged; nothing was changed), io_error.
   [[nodiscard]] static Result<std::unique_ptr<Engine>> open(const Options& options,
                                                             std::string_view path);
 

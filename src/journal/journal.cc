@@ -46,6 +46,12 @@ Status io_error(std::string_view what, const rocksdb::IOStatus& s) {
 Status corruption(std::string message) {
   return Status(StatusCode::corruption, std::move(message), "journal");
 }
+// A failed read: damage RocksDB detected (a block or file checksum) is corruption, the rest
+// is an I/O error.
+Status read_error(std::string_view what, const rocksdb::Status& s) {
+  if (s.IsCorruption()) return corruption(std::string(what) + ": RocksDB reports " + s.ToString());
+  return io_error(what, s);
+}
 
 std::string checkpoint_key(std::uint64_t sequence, std::uint32_t chunk) {
   std::string key = "ckpt" + sequence_key(sequence);
@@ -416,8 +422,7 @@ Status Journal::Impl::load_checkpoint(const CheckpointPointer& pointer, std::str
                         std::to_string(chunk) + " is missing");
     }
     if (!s.ok()) {
-      if (s.IsCorruption()) return corruption("checkpoint: RocksDB reports " + s.ToString());
-      return io_error("read checkpoint", s);
+      return read_error("checkpoint at sequence " + std::to_string(pointer.sequence), s);
     }
     if (value.size() < 5 ||
         crc32c::unmasked(coding::Reader(value).fixed32()) !=
@@ -449,7 +454,7 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
     s = db->Put(wo, kFormatKey, value);
     if (!s.ok()) return io_error("write journal format", s);
   } else if (!s.ok()) {
-    return io_error("read journal format", s);
+    return read_error("read journal format", s);
   } else if (coding::Reader(format).fixed32() != kJournalFormat) {
     return corruption("journal format " + std::to_string(coding::Reader(format).fixed32()) +
                       " is not supported by this build");
@@ -463,7 +468,7 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
     std::string value;
     s = db->Get(rocksdb::ReadOptions(), key, &value);
     if (s.IsNotFound()) continue;
-    if (!s.ok()) return io_error("read checkpoint pointer", s);
+    if (!s.ok()) return read_error("read checkpoint pointer", s);
     any_pointer = true;
     CheckpointPointer pointer;
     if (!CheckpointPointer::decode(value, &pointer)) continue;
@@ -534,7 +539,7 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
       return corruption("journal corrupt at sequence " + std::to_string(expected) + ": " +
                         it->status().ToString());
     }
-    return io_error("read journal", it->status());
+    return io_error("read journal at sequence " + std::to_string(expected), it->status());
   }
   const std::uint64_t last = expected - 1;
   Result<std::uint64_t> mark = hwm->read();

@@ -425,12 +425,8 @@ TEST_SUITE("crash") {
         static_cast<unsigned long long>(flipped.named_sequence),
         static_cast<unsigned long long>(flipped.divergent),
         static_cast<unsigned long long>(flipped.corruption_as_io_error), by_kind.c_str());
-    // BUG: Journal::Impl::recover() (src/journal/journal.cc) turns every failed db->Get of the
-    // "format" key and of the checkpoint pointers into io_error, a RocksDB Corruption included
-    // ("io_error: read journal format: Corruption: block checksum mismatch ... in 000012.sst"):
-    // a flipped bit in the data block of the default column family's SST makes open report
-    // io_error, which Engine::open documents for I/O failures, not damaged data. Expected
-    // corruption (as open_db, load_checkpoint and the log iterator already map it).
+    // Damage RocksDB detects in a block of the default column family (the format key, the
+    // checkpoint pointers) must be reported as corruption, not io_error.
     CHECK_MESSAGE(flipped.divergent == 0, flipped.first_divergence);
   }
 }
