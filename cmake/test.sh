@@ -35,7 +35,7 @@ run_build() {
   ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
   # The figures the randomized tests print (seeds, operations checked, violations).
-  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors)' \
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
     >> "$logs/figures.log" || true
   [ $rc -eq 0 ] || status=1
@@ -48,8 +48,10 @@ for build in "${builds[@]}"; do
       run_build release all 'unit|model|stress|integration|crash|package'
       echo "==== release: examples"
       if build/release/examples/quickstart && build/release/examples/batch_checkout &&
-         build/release/examples/flash_sale --threads 4 --stock 200000 --items 20000 --seconds 1; then
-        summary+=("examples: quickstart, batch_checkout, flash_sale passed")
+         build/release/examples/flash_sale --threads 4 --stock 200000 --items 20000 --seconds 1 &&
+         rm -rf build/release/live-feed-data &&
+         build/release/examples/live_feed build/release/live-feed-data > /dev/null; then
+        summary+=("examples: quickstart, batch_checkout, flash_sale, live_feed passed")
       else
         summary+=("examples: FAILED"); status=1
       fi

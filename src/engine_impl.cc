@@ -8,6 +8,7 @@
 
 #include <rocksdb/file_system.h>
 
+#include "util/sha256.h"
 #include "validate.h"
 #include "write_batch_internal.h"
 
@@ -21,6 +22,32 @@ const Status kNoJournal = Status::from_static(
     StatusCode::not_supported,
     "this engine has no journal (it was opened without a path): only Durability::none",
     "durability");
+const Status kNoFeed = Status::from_static(
+    StatusCode::not_supported,
+    "this engine has no journal (it was opened without a path), so it has no change feed", "path");
+
+// Metric labels: operations by journal::Operation value, outcomes by StatusCode value.
+constexpr std::string_view kOperationNamesArray[] = {
+    "unknown",     "adjust",         "set_on_hand",    "set_policy",      "reserve",
+    "confirm",     "release",        "extend",         "expire",          "transfer",
+    "batch",       "product_upsert", "product_remove", "location_upsert", "location_remove",
+    "item_upsert", "item_remove"};
+constexpr std::span<const std::string_view> kOperationNames(kOperationNamesArray);
+constexpr std::string_view kOutcomeNamesArray[] = {"ok",
+                                                   "invalid_argument",
+                                                   "not_found",
+                                                   "already_exists",
+                                                   "insufficient_stock",
+                                                   "version_conflict",
+                                                   "reservation_not_active",
+                                                   "idempotency_mismatch",
+                                                   "limit_exceeded",
+                                                   "not_supported",
+                                                   "busy",
+                                                   "io_error",
+                                                   "corruption",
+                                                   "failed_precondition"};
+constexpr std::span<const std::string_view> kOutcomeNames(kOutcomeNamesArray);
 
 // Each thread's scratch Changes, reused so that journaling does not allocate per call.
 thread_local core::Changes t_changes;
@@ -176,6 +203,7 @@ Result<VerifyReport> verify_engine(const Options& options, std::string_view path
   report.last_sequence = stats.last_sequence;
   report.high_water_mark = stats.high_water_mark;
   report.used_previous_checkpoint = stats.used_previous_checkpoint;
+  report.chain_head = sha256::to_hex(stats.chain_head);
   report.items = scratch.live_items();
   report.reservations_active = scratch.active_reservations();
   return report;
@@ -192,7 +220,6 @@ Result<VerifyReport> Engine::verify(const Options& options, std::string_view pat
 }
 
 Engine::~Engine() = default;
-Observer::~Observer() = default;
 
 EngineImpl::EngineImpl(const Options& options)
     : options_(options),
@@ -200,7 +227,8 @@ EngineImpl::EngineImpl(const Options& options)
       core_(options.limits),
       catalog_(options.limits, core_),
       idempotency_(options.limits.idempotency_keys_max, options.limits.idempotency_window),
-      state_(options_.limits, *clock_, core_, catalog_, idempotency_) {}
+      state_(options_.limits, *clock_, core_, catalog_, idempotency_),
+      operations_(kOperationNames, kOutcomeNames) {}
 
 EngineImpl::~EngineImpl() {
   {
@@ -209,16 +237,41 @@ EngineImpl::~EngineImpl() {
   }
   expiry_wake_.notify_all();
   if (expiry_thread_.joinable()) expiry_thread_.join();
+  if (feed_ != nullptr) feed_->stop();  // No callback runs from here on.
   journal_.reset();  // Writes what is left, takes a final checkpoint, closes RocksDB.
+  feed_for_journal_.store(nullptr);
 }
 
 Status EngineImpl::open_journal(std::string_view path, journal::JournalOptions options) {
   (void)path;
   options.on_background_error = [this](const Status& status) { report_background_error(status); };
+  options.retention_floor = [this]() -> std::uint64_t {
+    feed::Feed* feed = feed_for_journal_.load(std::memory_order_acquire);
+    return feed != nullptr ? feed->retention_floor() : 0;
+  };
+  options.on_durable_group = [this](std::shared_ptr<journal::DurableGroup> group) {
+    feed::Feed* feed = feed_for_journal_.load(std::memory_order_acquire);
+    if (feed != nullptr) feed->publish(std::move(group));
+  };
+  options.on_sync_latency = [this](std::chrono::nanoseconds d) { sync_latency_.record(d); };
   Result<std::unique_ptr<journal::Journal>> opened =
       journal::Journal::open(options, &state_, &recovery_);
   if (!opened.ok()) return opened.status();
   journal_ = std::move(opened).value();
+  feed::FeedOptions feed_options;
+  feed_options.buffer_events = options_.feed_buffer_events;
+  feed_options.cursor_retention = options_.feed_retention_events;
+  feed_options.history_retention = options_.history_retention_events;
+  feed_ = std::make_unique<feed::Feed>(
+      journal_.get(),
+      [this](ItemId item, std::string* product_id, std::string* location_id) {
+        Result<ItemInfo> info = catalog_.get_item(item);
+        if (!info.ok()) return;
+        *product_id = std::move(info->product_id);
+        *location_id = std::move(info->location_id);
+      },
+      feed_options);
+  feed_for_journal_.store(feed_.get(), std::memory_order_release);
   return Status();
 }
 
@@ -277,7 +330,8 @@ Status EngineImpl::check_write(const WriteOptions& options) const {
 journal::Ticket EngineImpl::append(journal::Journal::Session& session, const WriteOptions& options,
                                    const Audit& audit, const core::Changes& changes,
                                    const journal::IdempotencyEntry* idempotency,
-                                   WriteCallback* completion) {
+                                   WriteCallback* completion,
+                                   std::span<const journal::Rejection> rejections) {
   const std::int64_t now = now_ms();
   journal::Audit record{
       .operation = audit.operation,
@@ -286,7 +340,9 @@ journal::Ticket EngineImpl::append(journal::Journal::Session& session, const Wri
       .reason = audit.reason,
       .reference = audit.reference,
       .actor = options.actor,
-      .request_id = options.request_id};
+      .request_id = options.request_id,
+      .unusual_limit = options_.unusual_adjustment,
+      .rejections = rejections};
   return session.append(record, changes, idempotency, sync_durability(options), completion);
 }
 
@@ -334,6 +390,7 @@ Result<T> EngineImpl::mutate(const WriteOptions& options, const Audit& audit,
 
   if (journal_ == nullptr) {
     Result<T> result = apply(static_cast<core::Changes*>(nullptr));
+    count(audit, result.status(), nullptr);
     if (keyed) {
       if (storable(result.status().code())) {
         idempotency_.finish(options.idempotency_key, store(result), now_ms());
@@ -355,6 +412,9 @@ Result<T> EngineImpl::mutate(const WriteOptions& options, const Audit& audit,
     t_session = &session;
     result.emplace(apply(&changes));
     t_session = nullptr;
+    journal::Rejection rejection;
+    count(audit, result->status(), &rejection);
+    const bool refused = rejection.quantity != 0;
     std::optional<journal::IdempotencyEntry> entry;
     if (keyed && storable(result->status().code())) {
       stored = store(*result);
@@ -367,7 +427,12 @@ Result<T> EngineImpl::mutate(const WriteOptions& options, const Audit& audit,
       completion = new IdempotentCompletion(idempotency_, std::string(options.idempotency_key),
                                             stored, *clock_, options.on_durable);
     }
-    ticket = append(session, options, audit, changes, entry ? &*entry : nullptr, completion);
+    ticket = append(session, options, audit, changes, entry ? &*entry : nullptr, completion,
+                    refused ? std::span<const journal::Rejection>(&rejection, 1)
+                            : std::span<const journal::Rejection>());
+    // A refusal is journaled for the feed; the caller need not wait for it (a keyed one waits:
+    // its stored answer must survive a restart).
+    if (refused && !keyed && changes.empty()) ticket = journal::Ticket{};
   }
   if (options.on_durable != nullptr) return std::move(*result);
   const Status durable = journal_->wait(ticket);
@@ -581,8 +646,10 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
     add_lines(f, std::span<const ReserveLine>(&line, 1));
     f.add(static_cast<std::int64_t>(request.ttl.count())).add(request.reference);
   }
+  const ReserveLine line{request.item, request.quantity};
   return mutate<ReservationId>(
-      options, {Operation::reserve, {}, request.reference}, f, [&](core::Changes* changes) {
+      options, {Operation::reserve, {}, request.reference, std::span<const ReserveLine>(&line, 1)},
+      f, [&](core::Changes* changes) {
         const std::int64_t now = now_ms();
         return core_.reserve(request.item, request.quantity.value(), expires_ms(now, request.ttl),
                              request.reference, now, changes);
@@ -597,12 +664,13 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
   Fingerprint f("reserve");
   add_lines(f, request.lines);
   f.add(static_cast<std::int64_t>(request.ttl.count())).add(request.reference);
-  return mutate<ReservationId>(
-      options, {Operation::reserve, {}, request.reference}, f, [&](core::Changes* changes) {
-        const std::int64_t now = now_ms();
-        return core_.reserve_lines(request.lines, expires_ms(now, request.ttl), request.reference,
-                                   now, changes);
-      });
+  return mutate<ReservationId>(options, {Operation::reserve, {}, request.reference, request.lines},
+                               f, [&](core::Changes* changes) {
+                                 const std::int64_t now = now_ms();
+                                 return core_.reserve_lines(request.lines,
+                                                            expires_ms(now, request.ttl),
+                                                            request.reference, now, changes);
+                               });
 }
 
 Status EngineImpl::confirm(const WriteOptions& options, const ConfirmRequest& request) {
@@ -747,5 +815,135 @@ Status EngineImpl::check_invariants() const { return core_.check_invariants(); }
 Status EngineImpl::sync() { return journal_ != nullptr ? journal_->sync() : Status(); }
 
 Status EngineImpl::checkpoint() { return journal_ != nullptr ? journal_->checkpoint() : Status(); }
+
+// ---- Change feed, audit and metrics ----
+
+void EngineImpl::count(const Audit& audit, const Status& status, journal::Rejection* rejection) {
+  operations_.add(static_cast<std::size_t>(audit.operation),
+                  static_cast<std::size_t>(status.code()));
+  if (status.code() != StatusCode::insufficient_stock || audit.lines.empty()) return;
+  oversell_rejected_.fetch_add(1, std::memory_order_relaxed);
+  if (rejection == nullptr) return;
+  const std::size_t line =
+      status.index() >= 0 && static_cast<std::size_t>(status.index()) < audit.lines.size()
+          ? static_cast<std::size_t>(status.index())
+          : 0;
+  const ReserveLine& short_line = audit.lines[line];
+  Result<StockLevel> level = core_.get(short_line.item);
+  if (!level.ok()) return;
+  rejection->item = short_line.item;
+  rejection->quantity = short_line.quantity.value();
+  rejection->on_hand = level->on_hand.value();
+  rejection->reserved = level->reserved.value();
+  rejection->version = static_cast<std::uint64_t>(level->version);
+}
+
+Result<std::unique_ptr<Subscription>> EngineImpl::subscribe(std::shared_ptr<Observer> observer,
+                                                            const SubscribeOptions& options) {
+  if (feed_ == nullptr) return kNoFeed;
+  return feed_->subscribe(std::move(observer), options);
+}
+
+Result<ChangesPage> EngineImpl::changes_since(std::uint64_t after, std::uint32_t limit,
+                                              const EventFilter& filter) {
+  if (limit < 1 || limit > options_.limits.page_size_max) {
+    return Status::invalid_argument("limit", "must be between 1 and limits.page_size_max");
+  }
+  if (feed_ == nullptr) return kNoFeed;
+  ChangesPage page;
+  page.head = feed_->head();
+  if (after >= page.head) {
+    page.next_after = after;
+    return page;
+  }
+  std::uint64_t gap = 0;
+  INVENTORY_RETURN_IF_ERROR(feed_->read(
+      after, limit, 100ull * limit, [&](const Event& e) { return filter.matches(e); }, &page.events,
+      &page.next_after, &gap));
+  if (gap != 0) {
+    page.trimmed_through = gap;
+    page.next_after = gap;
+  }
+  return page;
+}
+
+Result<std::vector<Event>> EngineImpl::history(const HistoryRequest& request) {
+  if (request.limit < 1 || request.limit > options_.limits.page_size_max) {
+    return Status::invalid_argument("limit", "must be between 1 and limits.page_size_max");
+  }
+  if (request.until.has_value() && *request.until < request.after) {
+    return Status::invalid_argument("until", "must not be below after");
+  }
+  if (feed_ == nullptr) return kNoFeed;
+  std::vector<Event> events;
+  const std::uint64_t until = request.until.value_or(feed_->head());
+  const auto keep = [&](const Event& e) {
+    return e.item == request.item && e.sequence <= until &&
+           (!request.since.has_value() || e.recorded_at >= *request.since);
+  };
+  std::uint64_t after = request.after;
+  while (after < until && events.size() < request.limit) {
+    std::uint64_t next = after;
+    std::uint64_t gap = 0;
+    INVENTORY_RETURN_IF_ERROR(
+        feed_->read(after, request.limit - events.size(), 1u << 20, keep, &events, &next, &gap));
+    if (gap != 0) next = gap;
+    if (next == after) break;
+    after = next;
+  }
+  while (!events.empty() && events.back().sequence > until) events.pop_back();
+  return events;
+}
+
+Result<Explanation> EngineImpl::explain(ItemId item) const {
+  Result<StockLevel> level = core_.get(item);
+  if (!level.ok()) return level.status();
+  Explanation out;
+  out.level = *level;
+  const core::ReservationTable& table = core_.reservations();
+  for (std::uint32_t i = 0; i < table.capacity(); ++i) {
+    const core::ResWord word = core::ResWord::decode(table.word(i).load());
+    if (word.state != core::ResStatus::active) continue;
+    Result<ReservationInfo> info =
+        core_.get_reservation(core::make_reservation_id(i, word.generation));
+    if (!info.ok() || info->state != ReservationState::active) continue;
+    for (const ReserveLine& line : info->lines) {
+      if (line.item != item) continue;
+      out.holds.push_back(
+          Hold{info->id, line.quantity, info->reference, info->created_at, info->expires_at});
+      out.held = out.held + line.quantity;
+    }
+  }
+  std::sort(out.holds.begin(), out.holds.end(), [](const Hold& a, const Hold& b) {
+    return a.created_at < b.created_at ||
+           (a.created_at == b.created_at && a.reservation < b.reservation);
+  });
+  out.reservable = level->reservable();
+  const StockLevel& l = *level;
+  out.summary = "available " + std::to_string(l.available().value()) + " = on hand " +
+                std::to_string(l.on_hand.value()) + " - reserved " +
+                std::to_string(l.reserved.value()) + " (" + std::to_string(out.holds.size()) +
+                " active holds of " + std::to_string(out.held.value()) + "); reservable " +
+                std::to_string(out.reservable.value()) + " = available - safety stock " +
+                std::to_string(l.policy.safety_stock) + " + backorder limit " +
+                std::to_string(l.policy.backorder_limit);
+  if (out.held != l.reserved) {
+    out.summary += "; holds changed while this was read (reserved moved), ask again";
+  }
+  return out;
+}
+
+Metrics EngineImpl::metrics() const {
+  Metrics m;
+  operations_.snapshot(&m.operations);
+  m.oversell_rejected = oversell_rejected_.load(std::memory_order_relaxed);
+  m.journal_sync = sync_latency_.snapshot();
+  if (journal_ != nullptr) {
+    m.journal_sequence = journal_->last_sequence();
+    m.durable_sequence = journal_->durable_sequence();
+  }
+  if (feed_ != nullptr) feed_->observer_metrics(&m.observers);
+  return m;
+}
 
 }  // namespace inventory

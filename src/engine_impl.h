@@ -23,8 +23,10 @@
 #include "catalog/catalog.h"
 #include "core/stock_core.h"
 #include "engine_state.h"
+#include "feed/feed.h"
 #include "idempotency.h"
 #include "journal/journal.h"
+#include "metrics/metrics.h"
 
 namespace inventory {
 
@@ -95,6 +97,13 @@ class EngineImpl final : public Engine {
   const Clock& clock() const noexcept override { return *clock_; }
   Status sync() override;
   Status checkpoint() override;
+  Result<std::unique_ptr<Subscription>> subscribe(std::shared_ptr<Observer> observer,
+                                                  const SubscribeOptions& options) override;
+  Result<ChangesPage> changes_since(std::uint64_t after, std::uint32_t limit,
+                                    const EventFilter& filter) override;
+  Result<std::vector<Event>> history(const HistoryRequest& request) override;
+  Result<Explanation> explain(ItemId item) const override;
+  Metrics metrics() const override;
 
   // What recovery found (Engine::verify reports it).
   const journal::RecoveryStats& recovery_stats() const { return recovery_; }
@@ -107,6 +116,8 @@ class EngineImpl final : public Engine {
     journal::Operation operation;
     std::string_view reason;
     std::string_view reference;
+    // Reservations: the requested lines, to journal an oversell attempt that was refused.
+    std::span<const ReserveLine> lines = {};
   };
 
   // Validation of the per-call options and the durability this engine can provide.
@@ -129,7 +140,11 @@ class EngineImpl final : public Engine {
   // Journals one operation's changes inside the current session; returns the ticket.
   journal::Ticket append(journal::Journal::Session& session, const WriteOptions& options,
                          const Audit& audit, const core::Changes& changes,
-                         const journal::IdempotencyEntry* idempotency, WriteCallback* completion);
+                         const journal::IdempotencyEntry* idempotency, WriteCallback* completion,
+                         std::span<const journal::Rejection> rejections = {});
+  // Counts one call's outcome (and a refused reservation); fills *rejection when the refusal
+  // should be journaled.
+  void count(const Audit& audit, const Status& status, journal::Rejection* rejection);
   // Per-operation batches: journals the previous operation's changes as a record of its own,
   // inside the session mutate() holds, and clears them.
   void per_operation_flush(const WriteOptions& options, core::Changes& changes);
@@ -142,6 +157,11 @@ class EngineImpl final : public Engine {
   catalog::Catalog catalog_;
   IdempotencyTable idempotency_;
   EngineState state_;
+  metrics::OperationCounters operations_;
+  std::atomic<std::uint64_t> oversell_rejected_{0};
+  metrics::LatencyRecorder sync_latency_;
+  std::unique_ptr<feed::Feed> feed_;  // Null: in memory only.
+  std::atomic<feed::Feed*> feed_for_journal_{nullptr};
   std::unique_ptr<journal::Journal> journal_;  // Null: in memory only.
   journal::RecoveryStats recovery_;
 

@@ -86,6 +86,10 @@ Status options(const Options& options) {
     }
     return Status();
   };
+  if (options.unusual_adjustment < 0 || options.unusual_adjustment > kQuantityMax) {
+    return bad("", "unusual_adjustment", "must be between 0 and " + std::to_string(kQuantityMax));
+  }
+  if (options.feed_buffer_events < 1) return bad("", "feed_buffer_events", "must be at least 1");
   INVENTORY_RETURN_IF_ERROR(range("limits.items_max", l.items_max, 1, 1u << 31));
   INVENTORY_RETURN_IF_ERROR(range("limits.reservations_max", l.reservations_max, 1, 1u << 31));
   INVENTORY_RETURN_IF_ERROR(

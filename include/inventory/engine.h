@@ -38,12 +38,17 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "inventory/catalog.h"
 #include "inventory/clock.h"
+#include "inventory/events.h"
 #include "inventory/export.h"
+#include "inventory/metrics.h"
 #include "inventory/observer.h"
 #include "inventory/options.h"
 #include "inventory/status.h"
@@ -59,6 +64,8 @@ struct VerifyReport {
   std::uint64_t last_sequence = 0;
   std::uint64_t high_water_mark = 0;      // Highest sequence ever acknowledged after a sync.
   bool used_previous_checkpoint = false;  // The newest checkpoint was damaged.
+  // The hash chain over the journal's groups (tamper evidence), as hex: the last group's.
+  std::string chain_head;
   std::uint64_t items = 0;
   std::uint64_t reservations_active = 0;
 };
@@ -209,6 +216,29 @@ class INVENTORY_EXPORT Engine {
   [[nodiscard]] virtual Status sync() = 0;
   // Takes a checkpoint now, bounding the next recovery. Errors: io_error.
   [[nodiscard]] virtual Status checkpoint() = 0;
+
+  // ---- Change feed, audit and metrics ----
+
+  // Starts delivering events to `observer` on its own dispatcher thread (see observer.h).
+  // Errors: invalid_argument (named), already_exists (the cursor name is in use by a live
+  // subscription), not_supported (an engine without a data directory has no feed).
+  [[nodiscard]] virtual Result<std::unique_ptr<Subscription>> subscribe(
+      std::shared_ptr<Observer> observer, const SubscribeOptions& options = {}) = 0;
+  // The polling form of the feed: up to `limit` durable events with sequence > after that match
+  // `filter`. Scans at most 100 x limit events per call (next_after says how far it got).
+  // Errors: invalid_argument (limit: 1..limits.page_size_max), not_supported (no data
+  // directory), corruption, io_error.
+  [[nodiscard]] virtual Result<ChangesPage> changes_since(std::uint64_t after, std::uint32_t limit,
+                                                          const EventFilter& filter = {}) = 0;
+  // An item's audit trail (who, why, when) within the retained journal
+  // (Options::history_retention_events), oldest first. Scans the journal from request.after.
+  // Errors: invalid_argument (limit, range), not_supported, corruption, io_error.
+  [[nodiscard]] virtual Result<std::vector<Event>> history(const HistoryRequest& request) = 0;
+  // Why available is what it is: on hand, each active hold (expiry, reference) and the
+  // policy. Reads every reservation slot: O(limits.reservations_max). Errors: not_found.
+  [[nodiscard]] virtual Result<Explanation> explain(ItemId item) const = 0;
+  // Counters and latency histograms; render with to_prometheus(). Cheap to call.
+  virtual Metrics metrics() const = 0;
 
  protected:
   Engine() = default;

@@ -111,8 +111,7 @@ struct Options {
   // Fail with already_exists if the data directory exists. Default: false.
   bool error_if_exists = false;
   // Default durability of mutations; WriteOptions::durability overrides it per call.
-  // Default: sync. In this release only Durability::none is available: open() and mutations
-  // return not_supported for the others until the journal lands.
+  // Default: sync. An engine without a data directory supports only Durability::none.
   Durability durability = Durability::sync;
   // Time source for expiry and timestamps. Default (nullptr): system_clock().
   std::shared_ptr<Clock> clock;
@@ -131,8 +130,21 @@ struct Options {
   std::uint64_t checkpoint_records = 1'000'000;
   std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(5)};
   // Told about background failures (a journal write or sync that failed: the engine is then
-  // read-only). Default: none.
+  // read-only). For the change feed, use Engine::subscribe. Default: none.
   std::vector<std::shared_ptr<Observer>> observers;
+  // An adjustment or count that moves on_hand by more than this emits an unusual_adjustment
+  // event. Default: 0 (off). REQUIRES: 0 <= unusual_adjustment <= kQuantityMax.
+  std::int64_t unusual_adjustment = 0;
+  // Recent events kept decoded in memory for observers that keep up. Default: 65,536.
+  // REQUIRES: >= 1.
+  std::uint64_t feed_buffer_events = 65536;
+  // How far behind the newest event the journal keeps the log for the slowest durable cursor;
+  // an observer further behind loses the oldest events (Observer::on_gap). Default:
+  // 10,000,000 events.
+  std::uint64_t feed_retention_events = 10'000'000;
+  // The log kept for changes_since and history regardless of cursors. Default: 1,000,000
+  // events. (Older log behind the previous checkpoint is trimmed.)
+  std::uint64_t history_retention_events = 1'000'000;
   Limits limits;
 };
 

@@ -31,7 +31,7 @@ std::atomic<std::uint64_t> g_next_journal_id{1};
 constexpr char kFormatKey[] = "format";
 constexpr char kCurrentKey[] = "checkpoint.current";
 constexpr char kPreviousKey[] = "checkpoint.previous";
-constexpr std::uint32_t kJournalFormat = 1;
+constexpr std::uint32_t kJournalFormat = 2;  // 2: records carry their event span.
 constexpr std::size_t kCheckpointChunk = 1 << 20;
 constexpr char kHwmFile[] = "JOURNAL_HWM";
 constexpr std::uint32_t kHwmMagic = 0x484d5731;  // "1WMH"
@@ -132,6 +132,7 @@ struct PendingRecord {
   std::uint32_t offset = 0;
   std::uint32_t length = 0;
   std::uint64_t ticket = 0;
+  std::uint32_t span = 1;
   bool sync = false;
   WriteCallback* completion = nullptr;
   Deps deps;
@@ -298,10 +299,12 @@ struct Journal::Impl {
 
   // Logger-only state.
   std::uint64_t next_sequence = 1;
+  ChainHash chain{};  // Hash of the last group written.
   std::vector<std::uint64_t> item_versions;
   std::vector<std::uint64_t> reservation_versions;
   std::uint64_t catalog_version = 0;
   bool unsynced = false;  // Written without sync since the last sync.
+  std::vector<std::shared_ptr<DurableGroup>> unpublished;  // Written, not yet synced.
   std::chrono::steady_clock::time_point last_sync = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
   std::uint64_t records_since_checkpoint = 0;
@@ -311,11 +314,23 @@ struct Journal::Impl {
   Status open_db(bool create);
   Status recover(RecoveryStats* stats);
   Status load_checkpoint(const CheckpointPointer& pointer, std::string* body);
+  // verify(): recomputes the hash chain over the whole retained log.
+  Status verify_chain() const;
   void run_logger();
   bool drain_all();
   Status write_round(bool force_sync, bool* wrote);
   Status take_checkpoint();
   void fail(const Status& status);
+  // Hands the groups written so far (now synced) to the change feed, in order.
+  void publish() {
+    if (unpublished.empty()) return;
+    const std::uint64_t last = unpublished.back()->last;
+    if (options.on_durable_group) {
+      for (auto& g : unpublished) options.on_durable_group(std::move(g));
+    }
+    unpublished.clear();
+    self->durable_sequence_.store(last, std::memory_order_release);
+  }
   uint64_t dep_state(const Dep& d) const {
     switch (d.kind) {
       case Dep::item:
@@ -441,6 +456,42 @@ Status Journal::Impl::load_checkpoint(const CheckpointPointer& pointer, std::str
   return Status();
 }
 
+Status Journal::Impl::verify_chain() const {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), log_cf));
+  ChainHash previous{};
+  std::uint64_t previous_first = 0;
+  bool first = true;
+  std::vector<std::string_view> records;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view group(it->value().data(), it->value().size());
+    const std::uint64_t group_first =
+        decode_sequence_key(std::string_view(it->key().data(), it->key().size()));
+    GroupChain links;
+    records.clear();
+    Status split = split_group(group, &records, &links);
+    if (!split.ok()) {
+      return corruption("journal corrupt in the group at sequence " + std::to_string(group_first) +
+                        ": " + std::string(split.message()));
+    }
+    if (group_hash(group) != links.hash) {
+      return corruption("journal tampered: the group at sequence " + std::to_string(group_first) +
+                        " (" + std::to_string(records.size()) +
+                        " records) does not match its hash");
+    }
+    if (!first && links.prev != previous) {
+      return corruption("journal tampered: the group at sequence " +
+                        std::to_string(previous_first) +
+                        " was changed or replaced (the group at sequence " +
+                        std::to_string(group_first) + " links to another hash)");
+    }
+    previous = links.hash;
+    previous_first = group_first;
+    first = false;
+  }
+  if (!it->status().ok()) return read_error("read journal", it->status());
+  return Status();
+}
+
 Status Journal::Impl::recover(RecoveryStats* stats) {
   const auto start = std::chrono::steady_clock::now();
   std::string format;
@@ -501,9 +552,11 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), log_cf));
   it->SeekForPrev(sequence_key(from + 1));
   if (!it->Valid()) it->SeekToFirst();
+  bool chained = false;  // The first group's predecessor is not read.
   for (; it->Valid(); it->Next()) {
     const std::uint64_t group_first =
         decode_sequence_key(std::string_view(it->key().data(), it->key().size()));
+    GroupChain links;
     if (group_first > expected) {
       return corruption("journal gap: expected sequence " + std::to_string(expected) +
                         ", the next group starts at " + std::to_string(group_first));
@@ -511,7 +564,7 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
     Status decoded = decode_group(
         std::string_view(it->value().data(), it->value().size()), limits,
         [&](Record&& record) -> Status {
-          if (record.sequence < expected) return Status();  // Covered by the checkpoint.
+          if (record.last_sequence() < expected) return Status();  // In the checkpoint.
           if (record.sequence != expected) {
             return corruption("journal gap: expected sequence " + std::to_string(expected) +
                               ", found " + std::to_string(record.sequence));
@@ -521,10 +574,20 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
             return corruption("journal corrupt at sequence " + std::to_string(expected) + ": " +
                               std::string(applied.message()));
           }
-          ++expected;
+          expected += record.span;
           ++stats->records_replayed;
           return Status();
-        });
+        },
+        &links);
+    if (decoded.ok() && chained && links.prev != chain) {
+      return corruption("journal hash chain broken: the group at sequence " +
+                        std::to_string(group_first) +
+                        " does not follow the group before it (modified or removed)");
+    }
+    if (decoded.ok()) {
+      chain = links.hash;
+      chained = true;
+    }
     if (!decoded.ok()) {
       if (decoded.message().find("journal corrupt at") == 0 ||
           decoded.message().find("journal gap") == 0) {
@@ -542,6 +605,8 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
     return io_error("read journal at sequence " + std::to_string(expected), it->status());
   }
   const std::uint64_t last = expected - 1;
+  stats->chain_head = chain;
+  if (options.read_only) INVENTORY_RETURN_IF_ERROR(verify_chain());
   Result<std::uint64_t> mark = hwm->read();
   if (!mark.ok()) return mark.status();
   stats->last_sequence = last;
@@ -556,6 +621,7 @@ Status Journal::Impl::recover(RecoveryStats* stats) {
   INVENTORY_RETURN_IF_ERROR(hooks->finish_recovery());
   next_sequence = last + 1;
   self->last_sequence_.store(last, std::memory_order_release);
+  self->durable_sequence_.store(last, std::memory_order_release);
   stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status();
 }
@@ -630,14 +696,37 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
     WriteCallback* completion;
   };
   std::vector<Emitted> emitted;
-  std::string group;
   std::uint32_t count = 0;
   bool need_sync = force_sync;
-  const std::uint64_t first = next_sequence;
   const auto& logs_now = logger_logs();
-  // Records go straight into the group; the count goes in front once known (a varint of at
-  // most 5 bytes, so 10 bytes of header room are reserved and the unused part skipped).
-  group.assign(10, '\0');
+  // A round writes one or more groups of at most kGroupRecordsMax records (bounded values for
+  // RocksDB, bounded decoding for the change feed), all in one WriteBatch and one sync.
+  std::vector<std::shared_ptr<DurableGroup>> groups;
+  std::string group;
+  std::uint32_t in_group = 0;
+  std::uint64_t group_first = next_sequence;
+  ChainHash link = chain;
+  auto close_group = [&] {
+    if (in_group == 0) return;
+    std::string header;
+    begin_group(&header, in_group);
+    const std::size_t skip = kGroupHeaderMax - header.size();
+    std::memcpy(group.data() + skip, header.data(), header.size());
+    group.erase(0, skip);
+    seal_group(&group, link, &link);
+    auto durable = std::make_shared<DurableGroup>();
+    durable->first = group_first;
+    durable->last = next_sequence - 1;
+    durable->bytes = std::move(group);
+    groups.push_back(std::move(durable));
+    group.assign(kGroupHeaderMax, '\0');
+    in_group = 0;
+    group_first = next_sequence;
+  };
+  // Records go straight into the group; the header goes in front once the count is known (a
+  // varint of at most 5 bytes, so room for the longest header is reserved and the unused part
+  // skipped).
+  group.assign(kGroupHeaderMax, '\0');
   for (bool progress = true; progress;) {
     progress = false;
     for (const auto& log : logs_now) {
@@ -650,10 +739,12 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
         coding::Writer(&group).varint(r.length);
         const std::size_t offset = group.size();
         group.append(log->pending_bytes, r.offset, r.length);
-        seal_record(&group, offset, r.length, next_sequence++);
+        seal_record(&group, offset, r.length, next_sequence);
+        next_sequence += r.span;
         emitted.push_back({log.get(), r.ticket, r.sync, r.completion});
         need_sync |= r.sync;
         ++count;
+        if (++in_group == kGroupRecordsMax) close_group();
         ++log->pending_next;
         progress = true;
       }
@@ -664,15 +755,10 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
       }
     }
   }
+  close_group();
   if (count > 0) {
-    std::string header;
-    begin_group(&header, count);
-    const std::size_t skip = 10 - header.size();
-    std::memcpy(group.data() + skip, header.data(), header.size());
-    group.erase(0, skip);
-    seal_group(&group);
     rocksdb::WriteBatch batch;
-    batch.Put(log_cf, sequence_key(first), group);
+    for (const auto& g : groups) batch.Put(log_cf, sequence_key(g->first), g->bytes);
     rocksdb::WriteOptions wo;
     wo.sync = need_sync && !g_ack_before_sync.load(std::memory_order_relaxed);
     if (g_ack_before_sync.load(std::memory_order_relaxed)) {
@@ -683,6 +769,7 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
         if (e.sync && e.completion != nullptr) e.completion->on_durable(Status());
       }
     }
+    const auto write_started = std::chrono::steady_clock::now();
     rocksdb::Status s = db->Write(wo, &batch);
     Status written = s.ok() ? Status() : io_error("write journal", s);
     if (written.ok() && wo.sync) written = hwm->write(next_sequence - 1);
@@ -694,8 +781,13 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
       return written;
     }
     records_since_checkpoint += count;
+    chain = link;
     unsynced = !wo.sync;
-    if (wo.sync) last_sync = std::chrono::steady_clock::now();
+    for (auto& g : groups) unpublished.push_back(std::move(g));
+    if (wo.sync) {
+      last_sync = std::chrono::steady_clock::now();
+      if (options.on_sync_latency) options.on_sync_latency(last_sync - write_started);
+    }
     self->last_sequence_.store(next_sequence - 1, std::memory_order_release);
     *wrote = true;
     if (!g_ack_before_sync.load(std::memory_order_relaxed)) {
@@ -705,12 +797,16 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
         if (e.sync && e.completion != nullptr) e.completion->on_durable(Status());
       }
     }
+    // Acknowledged first, then published: an observer never hears of a change before the
+    // caller that made it.
+    if (wo.sync) publish();
   } else if (force_sync && unsynced) {
     rocksdb::Status s = db->SyncWAL();
     if (!s.ok()) return io_error("sync journal", s);
     INVENTORY_RETURN_IF_ERROR(hwm->write(next_sequence - 1));
     unsynced = false;
     last_sync = std::chrono::steady_clock::now();
+    publish();
   }
   return Status();
 }
@@ -966,7 +1062,7 @@ Journal::Session::~Session() {
 Ticket Journal::Session::append(const Audit& audit, const core::Changes& changes,
                                 const IdempotencyEntry* idempotency, bool sync,
                                 WriteCallback* completion) {
-  if (changes.empty() && idempotency == nullptr) {
+  if (changes.empty() && idempotency == nullptr && audit.rejections.empty()) {
     if (completion != nullptr) completion->on_durable(Status());
     return Ticket{};
   }
@@ -976,7 +1072,7 @@ Ticket Journal::Session::append(const Audit& audit, const core::Changes& changes
   }
   PendingRecord record;
   record.offset = static_cast<std::uint32_t>(log_->bytes.size());
-  encode_record(audit, changes, idempotency, &log_->bytes);
+  record.span = encode_record(audit, changes, idempotency, &log_->bytes);
   record.length = static_cast<std::uint32_t>(log_->bytes.size() - record.offset);
   record.ticket = log_->next_ticket++;
   record.sync = sync;
@@ -1043,6 +1139,59 @@ Status Journal::sync() {
 
 void Journal::set_ack_before_sync_for_testing(bool on) {
   g_ack_before_sync.store(on, std::memory_order_relaxed);
+}
+
+Status Journal::read_group(std::uint64_t sequence, DurableGroup* group,
+                           std::uint64_t* first_available) const {
+  const Impl& j = *impl_;
+  group->bytes.clear();
+  *first_available = 0;
+  std::unique_ptr<rocksdb::Iterator> it(j.db->NewIterator(rocksdb::ReadOptions(), j.log_cf));
+  auto key_of = [&] {
+    return decode_sequence_key(std::string_view(it->key().data(), it->key().size()));
+  };
+  it->SeekForPrev(sequence_key(sequence));
+  if (!it->Valid()) {
+    if (!it->status().ok()) return read_error("read journal", it->status());
+    it->SeekToFirst();
+    *first_available = it->Valid() ? key_of() : durable_sequence() + 1;
+    return it->status().ok() ? Status() : read_error("read journal", it->status());
+  }
+  group->first = key_of();
+  group->bytes.assign(it->value().data(), it->value().size());
+  it->Next();
+  group->last = it->Valid() ? key_of() - 1 : last_sequence();
+  if (!it->status().ok()) return read_error("read journal", it->status());
+  if (group->last < sequence) group->bytes.clear();  // Past the end of the log.
+  *first_available = group->first;
+  return Status();
+}
+
+namespace {
+constexpr std::string_view kCursorPrefix = "cursor/";
+}  // namespace
+
+Status Journal::put_cursor(std::string_view name, std::uint64_t sequence) {
+  if (failed()) return health();
+  std::string key(kCursorPrefix);
+  key.append(name);
+  std::string value;
+  coding::Writer(&value).fixed64(sequence);
+  rocksdb::Status s = impl_->db->Put(rocksdb::WriteOptions(), key, value);
+  return s.ok() ? Status() : io_error("write feed cursor", s);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Journal::cursors() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(std::string(kCursorPrefix)); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(kCursorPrefix)) break;
+    if (it->value().size() != 8) continue;
+    out.emplace_back(std::string(key.substr(kCursorPrefix.size())),
+                     coding::Reader(std::string_view(it->value().data(), 8)).fixed64());
+  }
+  return out;
 }
 
 Status verify(const JournalOptions& options, StateHooks* hooks, RecoveryStats* stats) {

@@ -79,6 +79,13 @@ class StateHooks {
   virtual std::uint64_t catalog_version() const = 0;
 };
 
+// A group commit, written and synced: what the change feed gets, in sequence order.
+struct DurableGroup {
+  std::uint64_t first = 0;  // Sequence of its first event ...
+  std::uint64_t last = 0;   // ... and of its last.
+  std::string bytes;        // The group as stored (see record_format.h).
+};
+
 struct JournalOptions {
   std::string path;
   bool create_if_missing = true;
@@ -98,6 +105,10 @@ struct JournalOptions {
   // The lowest sequence that must stay in the log (the change feed's slowest durable cursor,
   // once it exists). Default: none, the log is kept only since the previous checkpoint.
   std::function<std::uint64_t()> retention_floor;
+  // Called on the logger thread with each group once it is synced, in order. Keep it short.
+  std::function<void(std::shared_ptr<DurableGroup>)> on_durable_group;
+  // Called on the logger thread with the duration of each synced group write.
+  std::function<void(std::chrono::nanoseconds)> on_sync_latency;
 };
 
 struct Ticket {
@@ -111,6 +122,7 @@ struct RecoveryStats {
   std::uint64_t last_sequence = 0;
   std::uint64_t high_water_mark = 0;
   bool used_previous_checkpoint = false;
+  ChainHash chain_head{};  // Hash of the last group (tamper evidence).
   double seconds = 0;
 };
 
@@ -153,6 +165,21 @@ class Journal {
   std::uint64_t last_sequence() const noexcept {
     return last_sequence_.load(std::memory_order_acquire);
   }
+  // The last sequence synced and handed to on_durable_group (after recovery: the last
+  // recovered one).
+  std::uint64_t durable_sequence() const noexcept {
+    return durable_sequence_.load(std::memory_order_acquire);
+  }
+
+  // Reads the group holding `sequence` into *group (bytes empty when there is none: past the
+  // end, or trimmed). *first_available: the first sequence still in the log. Safe concurrently
+  // with writers; callers stop at durable_sequence(). Errors: corruption, io_error.
+  Status read_group(std::uint64_t sequence, DurableGroup* group,
+                    std::uint64_t* first_available) const;
+  // Durable cursors of the change feed: stored in the journal (written without waiting for a
+  // sync; a cursor that goes back after a power loss only means redelivery). Errors: io_error.
+  Status put_cursor(std::string_view name, std::uint64_t sequence);
+  std::vector<std::pair<std::string, std::uint64_t>> cursors() const;
 
   // Test seam: acknowledge sync records before their fsync. Makes the power-loss test fail;
   // CI runs it to prove the test can see a lost acknowledged write.
@@ -166,6 +193,7 @@ class Journal {
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> last_sequence_{0};
+  std::atomic<std::uint64_t> durable_sequence_{0};
   friend class Session;
 };
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "util/crc32c.h"
+#include "util/sha256.h"
 
 namespace inventory::journal {
 
@@ -294,12 +295,15 @@ std::uint64_t decode_sequence_key(std::string_view key) {
 
 // ---- Records ----
 
-void encode_record(const Audit& audit, const core::Changes& changes,
-                   const IdempotencyEntry* idempotency, std::string* out) {
+std::uint32_t encode_record(const Audit& audit, const core::Changes& changes,
+                            const IdempotencyEntry* idempotency, std::string* out) {
+  const std::uint32_t span =
+      count_events(audit.operation, changes, audit.rejections, audit.unusual_limit);
   Writer w(out);
   w.fixed32(0);  // CRC, sealed later.
   w.u8(kRecordFormat);
   w.fixed64(0);  // Sequence, patched later.
+  w.fixed32(span);
   w.u8(static_cast<std::uint8_t>(audit.operation));
   w.svarint(audit.recorded_ms);
   w.svarint(audit.occurred_ms);
@@ -372,6 +376,16 @@ void encode_record(const Audit& audit, const core::Changes& changes,
     w.svarint(idempotency->expires_ms);
     encode_stored(w, idempotency->result);
   }
+  w.svarint(audit.unusual_limit);
+  w.varint(audit.rejections.size());
+  for (const Rejection& x : audit.rejections) {
+    w.fixed64(static_cast<std::uint64_t>(x.item));
+    w.svarint(x.quantity);
+    w.svarint(x.on_hand);
+    w.svarint(x.reserved);
+    w.varint(x.version);
+  }
+  return span;
 }
 
 void seal_record(std::string* out, std::size_t offset, std::size_t length, std::uint64_t sequence) {
@@ -380,26 +394,50 @@ void seal_record(std::string* out, std::size_t offset, std::size_t length, std::
   put_u32(out, offset, crc32c::masked(crc));
 }
 
+namespace {
+constexpr std::size_t kPrevOffset = 5;
+constexpr std::size_t kHashOffset = kPrevOffset + 32;
+constexpr std::size_t kBodyOffset = kHashOffset + 32;
+}  // namespace
+
 void begin_group(std::string* out, std::uint32_t record_count) {
   Writer w(out);
   w.fixed32(0);
   w.u8(kGroupFormat);
+  out->append(64, '\0');  // prev and hash, filled by seal_group.
   w.varint(record_count);
 }
 
-void seal_group(std::string* out) {
+ChainHash group_hash(std::string_view group) {
+  sha256::Hasher h;
+  h.update(group.substr(kPrevOffset, 32));
+  h.update(group.substr(kBodyOffset));
+  return h.finish();
+}
+
+void seal_group(std::string* out, const ChainHash& prev, ChainHash* hash) {
+  std::memcpy(out->data() + kPrevOffset, prev.data(), prev.size());
+  *hash = group_hash(*out);
+  std::memcpy(out->data() + kHashOffset, hash->data(), hash->size());
   const std::uint32_t crc = crc32c::value(out->data() + 4, out->size() - 4);
   put_u32(out, 0, crc32c::masked(crc));
 }
 
-Status split_group(std::string_view group, std::vector<std::string_view>* records) {
-  if (group.size() < 6) return corrupt("group shorter than its header");
+Status split_group(std::string_view group, std::vector<std::string_view>* records,
+                   GroupChain* chain) {
+  if (group.size() < kBodyOffset + 1) return corrupt("group shorter than its header");
   const std::uint32_t stored = crc32c::unmasked(get_u32(group, 0));
   if (crc32c::value(group.data() + 4, group.size() - 4) != stored) {
     return corrupt("group checksum mismatch");
   }
-  Reader r(group.substr(4));
-  if (r.u8() != kGroupFormat) return corrupt("unknown group format version");
+  if (static_cast<std::uint8_t>(group[4]) != kGroupFormat) {
+    return corrupt("unknown group format version");
+  }
+  if (chain != nullptr) {
+    std::memcpy(chain->prev.data(), group.data() + kPrevOffset, 32);
+    std::memcpy(chain->hash.data(), group.data() + kHashOffset, 32);
+  }
+  Reader r(group.substr(kBodyOffset));
   const std::uint64_t n = r.count(kCountMax, 16);
   if (!r.ok() || n == 0) return corrupt("bad record count");
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -412,7 +450,7 @@ Status split_group(std::string_view group, std::vector<std::string_view>* record
 }
 
 Status decode_record(std::string_view bytes, const DecodeLimits& limits, Record* out) {
-  if (bytes.size() < 14) return corrupt("record shorter than its header");
+  if (bytes.size() < 18) return corrupt("record shorter than its header");
   const std::uint32_t stored = crc32c::unmasked(get_u32(bytes, 0));
   if (crc32c::value(bytes.data() + 4, bytes.size() - 4) != stored) {
     return corrupt("record checksum mismatch");
@@ -420,6 +458,7 @@ Status decode_record(std::string_view bytes, const DecodeLimits& limits, Record*
   Reader r(bytes.substr(4));
   if (r.u8() != kRecordFormat) return corrupt("unknown record format version");
   out->sequence = r.fixed64();
+  out->span = r.fixed32();
   const std::uint8_t operation = r.u8();
   if (operation == 0 || operation > kOperationMax) return corrupt("unknown operation");
   out->operation = static_cast<Operation>(operation);
@@ -515,8 +554,23 @@ Status decode_record(std::string_view bytes, const DecodeLimits& limits, Record*
     e.expires_ms = r.svarint();
     if (!decode_stored(r, &e.result)) return corrupt("bad idempotency result");
   }
+  out->unusual_limit = r.svarint();
+  const std::uint64_t rejections = r.count(kCountMax, 12);
+  for (std::uint64_t i = 0; i < rejections && r.ok(); ++i) {
+    Rejection& x = out->rejections.emplace_back();
+    x.item = ItemId{r.fixed64()};
+    x.quantity = r.svarint();
+    x.on_hand = r.svarint();
+    x.reserved = r.svarint();
+    x.version = r.varint();
+  }
   if (!r.ok()) return corrupt("truncated or malformed record");
   if (!r.done()) return corrupt("trailing bytes after the record");
+  if (out->unusual_limit < 0) return corrupt("negative unusual-adjustment limit");
+  if (out->span !=
+      count_events(out->operation, out->changes, out->rejections, out->unusual_limit)) {
+    return corrupt("event span does not match the record");
+  }
   return Status();
 }
 

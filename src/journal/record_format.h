@@ -14,14 +14,19 @@
 //
 // Group (one RocksDB value; one per group commit)
 //   fixed32  masked CRC32C of everything after this field
-//   u8       group format version (1)
+//   u8       group format version (2)
+//   32 bytes prev: the previous group's hash (zeros for the first group ever written)
+//   32 bytes hash: SHA-256(prev || everything after this field)   (tamper evidence: changing a
+//            record means recomputing every later hash; verify() recomputes them all)
 //   varint   record count (>= 1)
 //   record count times: varint length, Record
 //
 // Record
 //   fixed32  masked CRC32C of everything after this field
 //   u8       record format version (1)
-//   fixed64  sequence (gap-free, strictly increasing across the whole journal)
+//   fixed64  sequence of the record's first event (gap-free, strictly increasing across the
+//            whole journal: each record takes `span` consecutive numbers, one per event)
+//   fixed32  span (the number of events, see event_plan.h; >= 1, checked when decoded)
 //   u8       Operation
 //   svarint  recorded_at (ms since the Unix epoch, engine clock)
 //   svarint  occurred_at (ms, caller's clock; equals recorded_at when not given)
@@ -30,6 +35,9 @@
 //   varint   n; n x ReservationChange
 //   varint   n; n x CatalogChange
 //   u8       has_idempotency (0/1); if 1: IdempotencyEntry
+//   svarint  unusual_limit (Options::unusual_adjustment when the change was made; 0: off)
+//   varint   n; n x Rejection: fixed64 item, svarint quantity, svarint on_hand,
+//            svarint reserved, varint version
 //
 // ItemChange: varint index, varint generation (after), Word before, Word after,
 //             svarint safety_stock, low_stock_threshold, backorder_limit, svarint updated_ms
@@ -54,6 +62,7 @@
 #ifndef INVENTORY_JOURNAL_RECORD_FORMAT_H_
 #define INVENTORY_JOURNAL_RECORD_FORMAT_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,12 +73,15 @@
 
 #include "core/changes.h"
 #include "idempotency.h"
+#include "journal/event_plan.h"
 #include "util/coding.h"
 
 namespace inventory::journal {
 
-constexpr std::uint8_t kGroupFormat = 1;
-constexpr std::uint8_t kRecordFormat = 1;
+constexpr std::uint8_t kGroupFormat = 2;
+constexpr std::size_t kGroupHeaderMax = 4 + 1 + 32 + 32 + 5;  // With the longest count.
+constexpr std::uint32_t kGroupRecordsMax = 2048;  // Records in one group (writers' choice).
+constexpr std::uint8_t kRecordFormat = 2;
 constexpr std::uint8_t kCheckpointFormat = 1;
 
 // What the caller asked for; kept for audit and for the change feed. Never renumbered.
@@ -101,6 +113,8 @@ struct Audit {
   std::string_view reference;
   std::string_view actor;
   std::string_view request_id;
+  std::int64_t unusual_limit = 0;
+  std::span<const Rejection> rejections;
 };
 
 // An idempotency key's stored result, journaled with the effect it belongs to.
@@ -120,6 +134,10 @@ struct Record {
   std::string reason, reference, actor, request_id;
   core::Changes changes;
   std::optional<IdempotencyEntry> idempotency;
+  std::uint32_t span = 1;  // Events, so sequence .. sequence + span - 1.
+  std::int64_t unusual_limit = 0;
+  std::vector<Rejection> rejections;
+  std::uint64_t last_sequence() const noexcept { return sequence + span - 1; }
 };
 
 // Bounds a decoder enforces beyond "fits in the bytes left".
@@ -130,22 +148,34 @@ struct DecodeLimits {
 };
 
 // Appends one record (without the group framing) to `out`. The sequence is written as 0 and
-// patched by patch_sequence() once the journal assigns it; the CRC is computed then.
-void encode_record(const Audit& audit, const core::Changes& changes,
-                   const IdempotencyEntry* idempotency, std::string* out);
+// patched by seal_record() once the journal assigns it; the CRC is computed then. Returns the
+// record's span (its number of events).
+std::uint32_t encode_record(const Audit& audit, const core::Changes& changes,
+                            const IdempotencyEntry* idempotency, std::string* out);
 // Sets the sequence of the record occupying out[offset, offset + length) and seals its CRC.
 void seal_record(std::string* out, std::size_t offset, std::size_t length, std::uint64_t sequence);
 
 // Group framing around already sealed records.
+using ChainHash = std::array<std::uint8_t, 32>;
+struct GroupChain {
+  ChainHash prev{};
+  ChainHash hash{};
+};
 void begin_group(std::string* out, std::uint32_t record_count);
-void seal_group(std::string* out);
+// Links the group to `prev`, stores its hash in *hash, then seals its CRC.
+void seal_group(std::string* out, const ChainHash& prev, ChainHash* hash);
+// The hash a stored group should carry (for verify).
+ChainHash group_hash(std::string_view group);
 
 // Decodes a group; calls on_record(Record&&) for each record in order. Errors: corruption.
 template <typename OnRecord>
-Status decode_group(std::string_view group, const DecodeLimits& limits, OnRecord&& on_record);
+Status decode_group(std::string_view group, const DecodeLimits& limits, OnRecord&& on_record,
+                    GroupChain* chain = nullptr);
 Status decode_record(std::string_view bytes, const DecodeLimits& limits, Record* out);
-// Checks a group's framing and CRC and splits it into record byte ranges.
-Status split_group(std::string_view group, std::vector<std::string_view>* records);
+// Checks a group's framing and CRC and splits it into record byte ranges; *chain (if given)
+// gets the stored hashes.
+Status split_group(std::string_view group, std::vector<std::string_view>* records,
+                   GroupChain* chain = nullptr);
 
 // Shared pieces, also used by checkpoints.
 void encode_word(coding::Writer& w, const core::SlotWord& word);
@@ -162,9 +192,10 @@ std::string sequence_key(std::uint64_t sequence);
 std::uint64_t decode_sequence_key(std::string_view key);
 
 template <typename OnRecord>
-Status decode_group(std::string_view group, const DecodeLimits& limits, OnRecord&& on_record) {
+Status decode_group(std::string_view group, const DecodeLimits& limits, OnRecord&& on_record,
+                    GroupChain* chain) {
   std::vector<std::string_view> records;
-  INVENTORY_RETURN_IF_ERROR(split_group(group, &records));
+  INVENTORY_RETURN_IF_ERROR(split_group(group, &records, chain));
   for (std::string_view bytes : records) {
     Record record;
     INVENTORY_RETURN_IF_ERROR(decode_record(bytes, limits, &record));
