@@ -265,10 +265,7 @@ Status EngineImpl::open_journal(std::string_view path, journal::JournalOptions o
   feed_ = std::make_unique<feed::Feed>(
       journal_.get(),
       [this](ItemId item, std::string* product_id, std::string* location_id) {
-        Result<ItemInfo> info = catalog_.get_item(item);
-        if (!info.ok()) return;
-        *product_id = std::move(info->product_id);
-        *location_id = std::move(info->location_id);
+        catalog_.item_ids(item, product_id, location_id);
       },
       feed_options);
   feed_for_journal_.store(feed_.get(), std::memory_order_release);
@@ -771,9 +768,9 @@ Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteB
                 OperationResult{.status = invalid.with_index(static_cast<std::int32_t>(i))});
             continue;
           }
-          if (changes != nullptr && !changes->empty() && i + 1 < ops.size()) {
-            // Flush the previous operation's changes as a record of its own; the last one goes
-            // with the batch's record (and its idempotent result).
+          if (changes != nullptr && !changes->empty()) {
+            // Flush the previous operation's changes as a record of its own; the last
+            // operation's go with the batch's record (and its idempotent result).
             per_operation_flush(options, *changes);
           }
           receipt.results.push_back(core_.apply_one(ops[i], expires[i], now, changes));

@@ -422,6 +422,17 @@ Result<ItemInfo> Catalog::get_item(ItemId item) const {
   return ItemInfo{*level, t.product_id(it->product_key), t.location_id(it->location_key)};
 }
 
+bool Catalog::item_ids(ItemId item, std::string* product_id, std::string* location_id) const {
+  std::shared_lock lock(mutex_);
+  const Tables& t = *tables_;
+  const auto& by_id = t.items.get<ById>();
+  auto it = by_id.find(static_cast<std::uint64_t>(item));
+  if (it == by_id.end()) return false;
+  *product_id = t.product_id(it->product_key);
+  *location_id = t.location_id(it->location_key);
+  return true;
+}
+
 Result<Page<ItemInfo>> Catalog::list_items(const ItemFilter& filter,
                                            const PageRequest& page) const {
   INVENTORY_RETURN_IF_ERROR(check_page(page, limits_));

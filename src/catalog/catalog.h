@@ -52,6 +52,8 @@ class Catalog {
   Status remove_item(ItemId item, bool force, core::Changes* changes = nullptr);
   Result<ItemId> find_item(std::string_view product_id, std::string_view location_id) const;
   Result<ItemInfo> get_item(ItemId item) const;
+  // The product and location ids of an item, without reading its stock. False if unknown.
+  bool item_ids(ItemId item, std::string* product_id, std::string* location_id) const;
   Result<Page<ItemInfo>> list_items(const ItemFilter& filter, const PageRequest& page) const;
 
   // --- Journal support ---

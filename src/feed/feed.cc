@@ -241,6 +241,9 @@ std::shared_ptr<Feed::Chunk> Feed::find_chunk(std::uint64_t sequence) const {
 
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
+  static constexpr std::chrono::microseconds kLinger{250};
+  static constexpr std::chrono::milliseconds kJournalPauseMax{100};
+
   Subscriber(Feed* feed, std::shared_ptr<Observer> observer, const SubscribeOptions& options,
              std::string name, std::uint64_t start)
       : feed_(feed),
@@ -256,9 +259,14 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
     notify();
   }
 
-  // Any thread: new events may be there.
+  // Any thread (the journal's logger): new events may be there. While the subscription is
+  // delivering, backing off or lingering this is one atomic exchange; only an idle one is posted
+  // a wake-up, so a steady stream of groups costs the logger no system call per subscriber.
   void notify() {
-    if (!scheduled_.exchange(true, std::memory_order_acq_rel)) {
+    // The caller stored the new head (seq_cst) before this seq_cst exchange; linger() stores
+    // scheduled_ = false before it loads the head (both seq_cst). In their single total order
+    // either linger() sees the new head, or this sees the subscription idle and posts.
+    if (!scheduled_.exchange(true, std::memory_order_seq_cst)) {
       boost::asio::post(io_, [this] { pump(); });
     }
   }
@@ -291,20 +299,25 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   }
 
  private:
+  // Subscription thread. Runs while scheduled_ is true: delivers until caught up, then
+  // lingers; a failure arms the retry timer instead (scheduled_ stays true meanwhile, so nothing
+  // else is posted).
   void pump() {
-    scheduled_.store(false, std::memory_order_release);
-    if (retry_pending_) return;  // The timer resumes delivery.
     const EventFilter& filter = options_.filter;
     const auto keep = [&filter](const Event& e) { return filter.matches(e); };
     while (!stopped_.load(std::memory_order_acquire)) {
       const std::uint64_t from = cursor();
-      if (from >= feed_->head()) return;
+      if (from >= feed_->head()) {
+        linger();
+        return;
+      }
       batch_.clear();
       std::uint64_t next = from;
       std::uint64_t gap = 0;
       std::chrono::steady_clock::time_point durable_at{};
+      std::chrono::nanoseconds journal_time{0};
       Status read = feed_->read(from, options_.max_batch, 64ull * options_.max_batch, keep, &batch_,
-                                &next, &gap, &durable_at);
+                                &next, &gap, &durable_at, &journal_time);
       if (!read.ok()) {
         failures_.fetch_add(1, std::memory_order_relaxed);
         retry_later();
@@ -342,7 +355,36 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       }
       backoff_ = std::chrono::milliseconds(0);
       advance(next);
+      if (journal_time.count() > 0 && feed_->writing()) {
+        // Behind the ring while writers are busy: spend at most a twentieth of the time on
+        // the journal (see feed.h).
+        pause(std::min<std::chrono::nanoseconds>(19 * journal_time, kJournalPauseMax));
+        return;
+      }
     }
+  }
+
+  void pause(std::chrono::nanoseconds duration) {
+    timer_.expires_after(duration);
+    timer_.async_wait([this](const boost::system::error_code& error) {
+      if (!error) pump();
+    });
+  }
+
+  // Caught up: stays scheduled for kLinger, so that groups published meanwhile are delivered
+  // together (one wake-up per kLinger under load, not one per group), then goes idle.
+  void linger() {
+    timer_.expires_after(kLinger);
+    timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;  // Stopped.
+      if (cursor() < feed_->head()) return pump();
+      scheduled_.store(false, std::memory_order_seq_cst);
+      // Pairs with notify(): a group published before the store above is seen here (head() is
+      // a seq_cst load); one published after it posts a wake-up.
+      if (cursor() < feed_->head() && !scheduled_.exchange(true, std::memory_order_seq_cst)) {
+        pump();
+      }
+    });
   }
 
   void advance(std::uint64_t sequence) {
@@ -353,10 +395,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   void retry_later() {
     backoff_ =
         std::clamp(backoff_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-    retry_pending_ = true;
     timer_.expires_after(backoff_);
     timer_.async_wait([this](const boost::system::error_code& error) {
-      retry_pending_ = false;
       if (!error) pump();
     });
   }
@@ -380,7 +420,6 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   // Subscription thread only.
   std::vector<Event> batch_;
   std::chrono::milliseconds backoff_{0};
-  bool retry_pending_ = false;
 };
 
 namespace {
@@ -429,11 +468,19 @@ void Feed::stop() {
   for (auto& s : subscribers) s->stop();
 }
 
+bool Feed::writing() const noexcept {
+  const std::int64_t last = last_publish_ns_.load(std::memory_order_relaxed);
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return now - last < std::chrono::nanoseconds(kWritingWindow).count();
+}
+
 void Feed::publish(std::shared_ptr<journal::DurableGroup> group) {
   auto chunk = std::make_shared<Chunk>();
   chunk->first = group->first;
   chunk->last = group->last;
   chunk->durable_at = std::chrono::steady_clock::now();
+  // Relaxed: a hint for throttling journal reads (writing()), it orders nothing.
+  last_publish_ns_.store(chunk->durable_at.time_since_epoch().count(), std::memory_order_relaxed);
   chunk->group = std::move(group);
   {
     std::lock_guard lock(ring_mutex_);
@@ -444,7 +491,7 @@ void Feed::publish(std::shared_ptr<journal::DurableGroup> group) {
       ring_events_ -= ring_.front()->last - ring_.front()->first + 1;
       ring_.pop_front();
     }
-    head_.store(last, std::memory_order_release);
+    head_.store(last, std::memory_order_seq_cst);  // Before notify(): see Subscriber::linger.
   }
   std::lock_guard lock(subscribers_mutex_);
   for (auto& s : subscribers_) s->notify();
@@ -453,7 +500,8 @@ void Feed::publish(std::shared_ptr<journal::DurableGroup> group) {
 Status Feed::read(std::uint64_t after, std::uint32_t limit, std::uint64_t scan_max,
                   const std::function<bool(const Event&)>& keep, std::vector<Event>* out,
                   std::uint64_t* next_after, std::uint64_t* gap_last,
-                  std::chrono::steady_clock::time_point* oldest_durable_at) {
+                  std::chrono::steady_clock::time_point* oldest_durable_at,
+                  std::chrono::nanoseconds* journal_time) {
   const std::uint64_t head = this->head();
   // `limit` counts this call's events only: history() appends page after page to one vector.
   const std::size_t base = out->size();
@@ -466,6 +514,7 @@ Status Feed::read(std::uint64_t after, std::uint32_t limit, std::uint64_t scan_m
     if (chunk == nullptr) {
       // Not in memory: read its group from the journal and keep it in the backlog cache, so
       // that the next batches (and other observers as far behind) find it decoded.
+      const auto started = std::chrono::steady_clock::now();
       auto group = std::make_shared<journal::DurableGroup>();
       std::uint64_t first_available = 0;
       INVENTORY_RETURN_IF_ERROR(journal_->read_group(at + 1, group.get(), &first_available));
@@ -482,6 +531,10 @@ Status Feed::read(std::uint64_t after, std::uint32_t limit, std::uint64_t scan_m
       chunk->last = group->last;
       chunk->group = std::move(group);
       decode(*chunk);
+      // read_group() takes the last group's end from the journal's last sequence, which may
+      // already count a group written after the one read: the events say where it ends.
+      if (chunk->status.ok() && !chunk->events.empty()) chunk->last = chunk->events.back().sequence;
+      if (journal_time != nullptr) *journal_time += std::chrono::steady_clock::now() - started;
       std::lock_guard lock(ring_mutex_);
       backlog_.push_back(chunk);
       if (backlog_.size() > kBacklogChunks) backlog_.pop_front();

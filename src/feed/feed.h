@@ -9,7 +9,10 @@
 // The logger only appends a pointer to the ring and posts a wake-up to each subscription; it
 // never decodes, never waits for an observer and never blocks on one. A subscription reads from
 // the ring while its cursor is inside it and from the journal when it has fallen behind, so a
-// slow observer costs memory nowhere and holds writers back never.
+// slow observer costs memory nowhere and holds writers back never. Reading a group back from
+// RocksDB costs about as much CPU as writing it, so while writers are busy a subscription spends
+// at most a twentieth of its time on journal reads (it catches up at full speed once they pause):
+// on a machine with few cores its backlog must not take the writers' CPU.
 //
 // Thread safety: publish() from the journal's logger thread; the rest from any thread.
 
@@ -60,18 +63,23 @@ class Feed {
   // Logger thread: `group` is synced.
   void publish(std::shared_ptr<journal::DurableGroup> group);
   // Last durable sequence.
-  std::uint64_t head() const noexcept { return head_.load(std::memory_order_acquire); }
+  std::uint64_t head() const noexcept { return head_.load(std::memory_order_seq_cst); }
 
   // Events with sequence in (after, head], in order, for which `keep` is true, at most `limit`
   // of them, scanning at most `scan_max` events. *next_after: the last sequence examined (pass
   // it as `after` to go on). *gap_last: nonzero when the events after `after` were trimmed from
   // the journal: nothing is returned and delivery may go on after *gap_last.
   // *oldest_durable_at: when the first returned event was published (unset when read from the
-  // journal). Errors: corruption, io_error.
+  // journal). *journal_time (if given) grows by the time spent reading and decoding groups from
+  // the journal. Errors: corruption, io_error.
   Status read(std::uint64_t after, std::uint32_t limit, std::uint64_t scan_max,
               const std::function<bool(const Event&)>& keep, std::vector<Event>* out,
               std::uint64_t* next_after, std::uint64_t* gap_last,
-              std::chrono::steady_clock::time_point* oldest_durable_at = nullptr);
+              std::chrono::steady_clock::time_point* oldest_durable_at = nullptr,
+              std::chrono::nanoseconds* journal_time = nullptr);
+  // Whether groups are being published (one within the last kWritingWindow): writers are busy.
+  static constexpr std::chrono::milliseconds kWritingWindow{10};
+  bool writing() const noexcept;
 
   // Errors: invalid_argument (options, named), already_exists (cursor in use).
   Result<std::unique_ptr<Subscription>> subscribe(std::shared_ptr<Observer> observer,
@@ -97,6 +105,7 @@ class Feed {
   const Resolver resolve_;
   const FeedOptions options_;
   std::atomic<std::uint64_t> head_{0};
+  std::atomic<std::int64_t> last_publish_ns_{0};  // steady_clock, for writing().
   // Cleared when the feed is destroyed, for subscription handles that outlive it.
   const std::shared_ptr<std::atomic<bool>> alive_;
 

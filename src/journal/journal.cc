@@ -787,6 +787,9 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
     if (wo.sync) {
       last_sync = std::chrono::steady_clock::now();
       if (options.on_sync_latency) options.on_sync_latency(last_sync - write_started);
+      // Published before the callers are acknowledged: once a call returns, the feed (and
+      // changes_since) already holds its change.
+      publish();
     }
     self->last_sequence_.store(next_sequence - 1, std::memory_order_release);
     *wrote = true;
@@ -797,9 +800,6 @@ Status Journal::Impl::write_round(bool force_sync, bool* wrote) {
         if (e.sync && e.completion != nullptr) e.completion->on_durable(Status());
       }
     }
-    // Acknowledged first, then published: an observer never hears of a change before the
-    // caller that made it.
-    if (wo.sync) publish();
   } else if (force_sync && unsynced) {
     rocksdb::Status s = db->SyncWAL();
     if (!s.ok()) return io_error("sync journal", s);
