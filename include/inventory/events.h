@@ -14,7 +14,9 @@
 //   unusual_adjustment  an adjustment or count moved on_hand by more than
 //                   Options::unusual_adjustment (configured when the change was made)
 // Each fires exactly once per crossing. oversell_rejected records a reservation refused with
-// insufficient_stock (quantity in `delta`, the item's state in `before` and `after`).
+// insufficient_stock (quantity in `delta`; `before` and `after` both hold the item's state read
+// right after the refusal). A refusal changes nothing, so it is not part of the per-item chain:
+// under concurrency its quantities need not equal the previous event's `after`.
 //
 // Thread safety: plain values.
 

@@ -622,14 +622,16 @@ Result<std::unique_ptr<Subscription>> Feed::subscribe(std::shared_ptr<Observer> 
     }
   }
   const std::uint64_t head = this->head();
-  if (options.after.has_value() && *options.after > head) {
-    return Status::invalid_argument("after",
-                                    "is beyond the last durable sequence " + std::to_string(head));
-  }
   std::shared_ptr<Subscriber> subscriber;
   {
     std::lock_guard lock(subscribers_mutex_);
     if (stopped_) return Status(StatusCode::failed_precondition, "the engine is closing");
+    // `after` counts only when no stored cursor takes precedence.
+    const bool resumes = !options.cursor.empty() && cursors_.contains(options.cursor);
+    if (!resumes && options.after.has_value() && *options.after > head) {
+      return Status::invalid_argument(
+          "after", "is beyond the last durable sequence " + std::to_string(head));
+    }
     std::string name = options.cursor;
     std::uint64_t start = options.after.value_or(head);
     if (!name.empty()) {
