@@ -1,12 +1,13 @@
-# Install rules (included when INVENTORY_INSTALL is ON): the library and its public headers, the
-# CMake package (find_package(inventory 0.1) then inventory::inventory) and inventory.pc.
+# Install rules (included when INVENTORY_INSTALL is ON): the library, the C API library and their
+# public headers, the CMake package (find_package(inventory 0.1) then inventory::inventory or
+# inventory::c) and inventory.pc.
 # tests/package/ installs a build to a scratch prefix and consumes it three ways.
 include(CMakePackageConfigHelpers)
 
 set(INVENTORY_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/inventory"
     CACHE STRING "Where inventoryConfig.cmake goes, relative to the prefix")
 
-install(TARGETS inventory EXPORT inventoryTargets
+install(TARGETS inventory inventory_c EXPORT inventoryTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT inventory_Development
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT inventory_Runtime
           NAMELINK_COMPONENT inventory_Development
@@ -14,6 +15,9 @@ install(TARGETS inventory EXPORT inventoryTargets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/inventory
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT inventory_Development
   FILES_MATCHING PATTERN "*.h")
+# The C API's header goes beside the C++ headers: #include "inventory/c.h", target inventory::c.
+install(FILES ${PROJECT_SOURCE_DIR}/bindings/c/include/inventory/c.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/inventory COMPONENT inventory_Development)
 
 # The static library's PRIVATE dependencies (Boost::headers, Threads::Threads) are exported as
 # $<LINK_ONLY:...>; inventoryConfig.cmake finds them before it loads this file.

@@ -2,7 +2,8 @@
 # Builds and runs the whole test suite, as CI does (.ci/run calls this):
 #   1. release (-Werror): every test (unit, model, stress, integration, crash, package) and the
 #      examples' smoke run;
-#   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit, model and integration tests;
+#   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit (with the C API test), model
+#      and integration tests;
 #   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races) and the
 #      journal's integration tests.
 # Installs missing Debian packages first (cmake/install_deps.sh). Ends with one ctest summary
@@ -47,16 +48,17 @@ for build in "${builds[@]}"; do
     release)
       run_build release all 'unit|model|stress|integration|crash|package'
       echo "==== release: examples"
-      if build/release/examples/quickstart && build/release/examples/batch_checkout &&
+      if build/release/examples/quickstart && build/release/examples/c_quickstart &&
+         build/release/examples/batch_checkout &&
          build/release/examples/flash_sale --threads 4 --stock 200000 --items 20000 --seconds 1 &&
          rm -rf build/release/live-feed-data &&
          build/release/examples/live_feed build/release/live-feed-data > /dev/null; then
-        summary+=("examples: quickstart, batch_checkout, flash_sale, live_feed passed")
+        summary+=("examples: quickstart, c_quickstart, batch_checkout, flash_sale, live_feed passed")
       else
         summary+=("examples: FAILED"); status=1
       fi
       ;;
-    asan) run_build asan "unit_tests model_test readme_example integration_tests" \
+    asan) run_build asan "unit_tests c_api_test model_test readme_example integration_tests" \
             'unit|model|integration' ;;
     tsan) run_build tsan "stress_tests integration_tests" 'stress|integration' ;;
     *) echo "unknown build: $build (release, asan or tsan)" >&2; exit 2 ;;

@@ -2,9 +2,10 @@
 #
 #   install           cmake --install BUILD_DIR into WORK_DIR/prefix; check the tree, the version
 #                     file's answers and inventory.pc's version
-#   find_package      configure, build and run consumer/ with find_package(inventory 0.1)
+#   find_package      configure, build and run consumer/ (consumer, c_consumer) with
+#                     find_package(inventory 0.1)
 #   pkg_config        compile consumer/main.cc with `pkg-config --cflags --libs inventory`, run it
-#   add_subdirectory  configure, build and run consumer/ with add_subdirectory(SOURCE_DIR)
+#   add_subdirectory  the same with add_subdirectory(SOURCE_DIR)
 #
 # Usage: cmake -DSTEP=<step> -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... [more -D, see
 # tests/package/CMakeLists.txt] -P check_package.cmake
@@ -87,11 +88,13 @@ function(configure_build_run dir)
   else()
     run("${CMAKE_COMMAND}" --build "${_bin}")
   endif()
-  if(EXISTS "${_bin}/consumer")
-    run("${_bin}/consumer")
-  else()
-    run("${_bin}/${CONFIG}/consumer")  # Multi-config generators.
-  endif()
+  foreach(_program IN ITEMS consumer c_consumer)
+    if(EXISTS "${_bin}/${_program}")
+      run("${_bin}/${_program}")
+    else()
+      run("${_bin}/${CONFIG}/${_program}")  # Multi-config generators.
+    endif()
+  endforeach()
 endfunction()
 
 if(STEP STREQUAL "install")
@@ -103,7 +106,7 @@ if(STEP STREQUAL "install")
   endif()
   file(GLOB _headers RELATIVE "${SOURCE_DIR}/include" "${SOURCE_DIR}/include/inventory/*.h")
   list(TRANSFORM _headers PREPEND "${INCLUDEDIR}/")
-  foreach(_file IN LISTS _headers ITEMS
+  foreach(_file IN LISTS _headers ITEMS "${INCLUDEDIR}/inventory/c.h"
           "${LIBDIR}/${LIBRARY_FILE}" "${LIBDIR}/pkgconfig/inventory.pc"
           "${LIBDIR}/cmake/inventory/inventoryConfig.cmake"
           "${LIBDIR}/cmake/inventory/inventoryConfigVersion.cmake"
