@@ -40,6 +40,7 @@
 
 #include <doctest/doctest.h>
 
+#include "crash/child_process.h"
 #include "crash/feed_log.h"
 #include "support/env.h"
 #include "support/temp_dir.h"
@@ -65,31 +66,13 @@ std::string with_commas(std::uint64_t n) {
   return out;
 }
 
-struct FeedChild {
-  pid_t pid = -1;
-  int out = -1;
-};
+using FeedChild = testing::Child;
 
 FeedChild spawn_feed_child(const std::string& dir, std::uint64_t seed, const std::string& log,
                            std::uint64_t restart, std::uint64_t rate, bool cursor_before_write) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    const std::string seed_text = std::to_string(seed);
-    const std::string restart_text = std::to_string(restart);
-    const std::string rate_text = std::to_string(rate);
-    ::execl("/proc/self/exe", "crash_tests", "--feed-child", dir.c_str(), seed_text.c_str(),
-            log.c_str(), restart_text.c_str(), rate_text.c_str(), cursor_before_write ? "1" : "0",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  return FeedChild{pid, fds[0]};
+  return testing::spawn_self({"--feed-child", dir, std::to_string(seed), log,
+                              std::to_string(restart), std::to_string(rate),
+                              cursor_before_write ? "1" : "0"});
 }
 
 // Reads the child's stdout until it says "R" (subscribed), it ends, or 30 s pass.

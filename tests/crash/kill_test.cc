@@ -22,6 +22,7 @@
 
 #include <doctest/doctest.h>
 
+#include "crash/child_process.h"
 #include "crash/crash_check.h"
 #include "support/env.h"
 #include "support/temp_dir.h"
@@ -48,27 +49,10 @@ Options kill_options() {
   return options;
 }
 
-struct Child {
-  pid_t pid = -1;
-  int out = -1;
-};
+using testing::Child;
 
 Child spawn(const std::string& dir, std::uint64_t seed, const std::string& active_file) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    const std::string seed_text = std::to_string(seed);
-    ::execl("/proc/self/exe", "crash_tests", "--crash-child", dir.c_str(), seed_text.c_str(),
-            active_file.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  return Child{pid, fds[0]};
+  return testing::spawn_self({"--crash-child", dir, std::to_string(seed), active_file});
 }
 
 }  // namespace
