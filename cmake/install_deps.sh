@@ -11,6 +11,7 @@ packages=(
   cmake ninja-build g++ pkgconf ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libfmt-dev librocksdb-dev doctest-dev libbenchmark-dev
+  libsqlite3-dev  # inventory-bench's side-by-side baseline
 )
 
 check_only=false

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite, as CI does (.ci/run calls this):
-#   1. release (-Werror): every test (unit, model, stress, integration, crash, package) and the
-#      examples' smoke run;
+#   1. release (-Werror): every test (unit, model, stress, integration, crash, package, and the
+#      inventory-bench smoke run) and the examples' smoke run;
 #   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit (with the C API test), model
 #      and integration tests;
 #   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races) and the
-#      journal's integration tests.
+#      integration tests (journal, change feed).
 # Installs missing Debian packages first (cmake/install_deps.sh). Ends with one ctest summary
 # per build; exits non-zero if anything failed.
 #
@@ -46,7 +46,7 @@ run_build() {
 for build in "${builds[@]}"; do
   case "$build" in
     release)
-      run_build release all 'unit|model|stress|integration|crash|package'
+      run_build release all 'unit|model|stress|integration|crash|package|bench'
       echo "==== release: examples"
       if build/release/examples/quickstart && build/release/examples/c_quickstart &&
          build/release/examples/batch_checkout &&
