@@ -31,10 +31,13 @@
 
 #include "inventory/engine.h"
 
+#include "ready_queue.h"
+
 namespace {
 
 using namespace inventory;
 using SteadyClock = std::chrono::steady_clock;
+using inventory_bench::ReadyQueue;
 
 struct Args {
   double seconds = 2.0;
@@ -125,55 +128,6 @@ std::vector<ItemId> populate(Engine& engine, std::uint32_t items, Durability dur
   (void)engine.sync();
   return ids;
 }
-
-// The acknowledged operations of one issuing thread, handed over by the journal thread.
-class ReadyQueue {
- public:
-  void push(int slot) {
-    {
-      std::lock_guard lock(mutex_);
-      ready_.push_back(slot);
-    }
-    // Wake the issuing thread only if it sleeps: a futex call per acknowledgement would cost
-    // more than the acknowledgement itself.
-    if (sleeping_.load(std::memory_order_seq_cst)) {
-      signal_.fetch_add(1, std::memory_order_seq_cst);
-      signal_.notify_one();
-    }
-  }
-  // Waits until at least one slot is ready, then takes them all.
-  void take(std::vector<int>* out) {
-    for (int spins = 0;; ++spins) {
-      {
-        std::lock_guard lock(mutex_);
-        if (!ready_.empty()) {
-          out->swap(ready_);
-          ready_.clear();
-          return;
-        }
-      }
-      if (spins < 64) {
-        std::this_thread::yield();
-        continue;
-      }
-      const std::uint32_t seen = signal_.load(std::memory_order_seq_cst);
-      sleeping_.store(true, std::memory_order_seq_cst);
-      bool empty;
-      {
-        std::lock_guard lock(mutex_);
-        empty = ready_.empty();
-      }
-      if (empty) signal_.wait(seen, std::memory_order_seq_cst);
-      sleeping_.store(false, std::memory_order_seq_cst);
-    }
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<int> ready_;
-  std::atomic<std::uint32_t> signal_{0};
-  std::atomic<bool> sleeping_{false};
-};
 
 // One outstanding operation of the completion form: reserve, then release, each timed from
 // issue to acknowledgement.

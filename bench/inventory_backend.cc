@@ -20,6 +20,7 @@
 #include "inventory/engine.h"
 
 #include "driver.h"
+#include "ready_queue.h"
 
 namespace inventory_bench {
 
@@ -172,54 +173,6 @@ void run_closed(Engine& engine, const std::vector<ItemId>& items, const Workload
     workload.done(slot, op, outcome, hold, state.tally);
   }
 }
-
-// The acknowledged slots of one issuing thread, handed over by the journal's thread (as in
-// durable_bench: wake the issuer only when it sleeps).
-class ReadyQueue {
- public:
-  void push(int slot) {
-    {
-      std::lock_guard lock(mutex_);
-      ready_.push_back(slot);
-    }
-    if (sleeping_.load(std::memory_order_seq_cst)) {
-      signal_.fetch_add(1, std::memory_order_seq_cst);
-      signal_.notify_one();
-    }
-  }
-  // Waits until at least one slot is ready, then takes them all.
-  void take(std::vector<int>* out) {
-    out->clear();
-    for (int spins = 0;; ++spins) {
-      {
-        std::lock_guard lock(mutex_);
-        if (!ready_.empty()) {
-          out->swap(ready_);
-          return;
-        }
-      }
-      if (spins < 64) {
-        std::this_thread::yield();
-        continue;
-      }
-      const std::uint32_t seen = signal_.load(std::memory_order_seq_cst);
-      sleeping_.store(true, std::memory_order_seq_cst);
-      bool empty;
-      {
-        std::lock_guard lock(mutex_);
-        empty = ready_.empty();
-      }
-      if (empty) signal_.wait(seen, std::memory_order_seq_cst);
-      sleeping_.store(false, std::memory_order_seq_cst);
-    }
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<int> ready_;
-  std::atomic<std::uint32_t> signal_{0};
-  std::atomic<bool> sleeping_{false};
-};
 
 // One outstanding operation of the completion form.
 class Pending final : public inventory::WriteCallback {

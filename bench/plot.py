@@ -16,10 +16,11 @@ No matplotlib needed: the chart is drawn into an RGB buffer with a built-in 5x7 
 import argparse
 import json
 import math
-import statistics
 import struct
 import sys
 import zlib
+
+from tables import aggregate  # Medians over repetitions, as in the report's tables.
 
 # 5x7 glyphs: rows of five bits, the leftmost pixel in bit 4; letters with a descender have two
 # more rows. Text is drawn lowercase, but for M (millions).
@@ -174,24 +175,6 @@ def read_runs(path):
         sys.exit("plot.py: no JSON lines in %s" % path)
     return aggregate(runs)
 
-
-def aggregate(runs):
-    """Repetitions of the same run (same engine, workload, durability, in_flight, threads) become
-    one: the median of each figure, and the worst oversold and invariant_violations."""
-    groups = {}
-    for r in runs:
-        key = (r["engine"], r["workload"], r["durability"], r["in_flight"], r["threads"])
-        groups.setdefault(key, []).append(r)
-    result = []
-    for reps in groups.values():
-        merged = dict(reps[0])
-        for field in ("ops", "seconds", "ops_per_sec", "p50_us", "p99_us", "p999_us"):
-            merged[field] = statistics.median(r[field] for r in reps)
-        for field in ("oversold", "invariant_violations"):
-            merged[field] = max(r[field] for r in reps)
-        merged["repetitions"] = len(reps)
-        result.append(merged)
-    return result
 
 
 def grid_layout(count, columns, panel_w, panel_h, header):
