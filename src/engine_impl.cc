@@ -888,7 +888,6 @@ Result<std::vector<Event>> EngineImpl::history(const HistoryRequest& request) {
     if (next == after) break;
     after = next;
   }
-  while (!events.empty() && events.back().sequence > until) events.pop_back();
   return events;
 }
 

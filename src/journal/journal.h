@@ -172,8 +172,10 @@ class Journal {
   }
 
   // Reads the group holding `sequence` into *group (bytes empty when there is none: past the
-  // end, or trimmed). *first_available: the first sequence still in the log. Safe concurrently
-  // with writers; callers stop at durable_sequence(). Errors: corruption, io_error.
+  // end, or trimmed). *first_available: the first sequence still in the log. group->last is
+  // exact except for the newest group, where it is last_sequence() read after the group (an
+  // upper bound; decode the group for the exact end). Safe concurrently with writers; callers
+  // stop at durable_sequence(). Errors: corruption, io_error.
   Status read_group(std::uint64_t sequence, DurableGroup* group,
                     std::uint64_t* first_available) const;
   // Durable cursors of the change feed: stored in the journal (written without waiting for a
