@@ -55,6 +55,24 @@ thread_local core::Changes t_changes;
 // records in it).
 thread_local journal::Journal::Session* t_session = nullptr;
 
+// Keeps the completion form's promise (on_durable is called exactly once) for calls refused
+// before mutate() takes the callback over: an invalid request has nothing to wait for.
+thread_local bool t_completion_taken = false;
+class CompletionGuard {
+ public:
+  explicit CompletionGuard(const WriteOptions& options) : callback_(options.on_durable) {
+    t_completion_taken = false;
+  }
+  CompletionGuard(const CompletionGuard&) = delete;
+  CompletionGuard& operator=(const CompletionGuard&) = delete;
+  ~CompletionGuard() {
+    if (callback_ != nullptr && !t_completion_taken) callback_->on_durable(Status());
+  }
+
+ private:
+  WriteCallback* callback_;
+};
+
 void add_lines(Fingerprint& f, std::span<const ReserveLine> lines) {
   f.add(static_cast<std::uint64_t>(lines.size()));
   for (const ReserveLine& line : lines) {
@@ -346,6 +364,7 @@ journal::Ticket EngineImpl::append(journal::Journal::Session& session, const Wri
 template <typename T, typename Apply>
 Result<T> EngineImpl::mutate(const WriteOptions& options, const Audit& audit,
                              const Fingerprint& fingerprint, Apply&& apply) {
+  t_completion_taken = true;
   const bool keyed = !options.idempotency_key.empty();
   auto nothing_to_wait_for = [&] {
     if (options.on_durable != nullptr) options.on_durable->on_durable(Status());
@@ -463,6 +482,7 @@ Status EngineImpl::mutate_status(const WriteOptions& options, const Audit& audit
 
 Result<Product> EngineImpl::upsert_product(const WriteOptions& options,
                                            const UpsertProductRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::product(request.product, options_.limits));
   const Product& p = request.product;
@@ -479,6 +499,7 @@ Result<Product> EngineImpl::upsert_product(const WriteOptions& options,
 
 Status EngineImpl::remove_product(const WriteOptions& options, std::string_view product_id,
                                   bool force) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::id("product_id", product_id, options_.limits));
   Fingerprint f("remove_product");
@@ -502,6 +523,7 @@ Result<Page<Product>> EngineImpl::list_products(const ReadOptions&, const PageRe
 
 Result<Location> EngineImpl::upsert_location(const WriteOptions& options,
                                              const UpsertLocationRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::location(request.location, options_.limits));
   const Location& l = request.location;
@@ -518,6 +540,7 @@ Result<Location> EngineImpl::upsert_location(const WriteOptions& options,
 
 Status EngineImpl::remove_location(const WriteOptions& options, std::string_view location_id,
                                    bool force) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::id("location_id", location_id, options_.limits));
   Fingerprint f("remove_location");
@@ -539,6 +562,7 @@ Result<Page<Location>> EngineImpl::list_locations(const ReadOptions&,
 
 Result<ItemInfo> EngineImpl::upsert_item(const WriteOptions& options,
                                          const UpsertItemRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::id("product_id", request.product_id, options_.limits));
   INVENTORY_RETURN_IF_ERROR(validate::id("location_id", request.location_id, options_.limits));
@@ -554,6 +578,7 @@ Result<ItemInfo> EngineImpl::upsert_item(const WriteOptions& options,
 }
 
 Status EngineImpl::remove_item(const WriteOptions& options, ItemId item, bool force) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   if (item == ItemId{}) return Status::invalid_argument("item", "is required");
   Fingerprint f("remove_item");
@@ -585,6 +610,7 @@ Result<StockLevel> EngineImpl::get(const ReadOptions&, ItemId item) const {
 
 Result<StockLevel> EngineImpl::adjust(const WriteOptions& options, const AdjustRequest& request) {
   core_.items().prefetch(request.item);  // As in reserve().
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::adjust(request, options_.limits));
   Fingerprint f("adjust");
@@ -601,6 +627,7 @@ Result<StockLevel> EngineImpl::adjust(const WriteOptions& options, const AdjustR
 
 Result<StockLevel> EngineImpl::set_on_hand(const WriteOptions& options,
                                            const SetOnHandRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::set_on_hand(request, options_.limits));
   Fingerprint f("set_on_hand");
@@ -617,6 +644,7 @@ Result<StockLevel> EngineImpl::set_on_hand(const WriteOptions& options,
 
 Result<StockLevel> EngineImpl::set_policy(const WriteOptions& options,
                                           const SetPolicyRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::set_policy(request));
   Fingerprint f("set_policy");
@@ -635,6 +663,7 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
   // The item's slot is most likely not in cache (a spread catalog): start the miss now so it
   // overlaps validation, the clock read and taking a reservation record.
   core_.items().prefetch(request.item);
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::reserve(request, options_.limits));
   Fingerprint f("reserve");
@@ -655,6 +684,7 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
 
 Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
                                           const ReserveLinesRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(
       validate::reserve_lines(request.lines, request.ttl, request.reference, options_.limits));
@@ -671,6 +701,7 @@ Result<ReservationId> EngineImpl::reserve(const WriteOptions& options,
 }
 
 Status EngineImpl::confirm(const WriteOptions& options, const ConfirmRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::confirm(request, options_.limits));
   Fingerprint f("confirm");
@@ -684,6 +715,7 @@ Status EngineImpl::confirm(const WriteOptions& options, const ConfirmRequest& re
 }
 
 Status EngineImpl::release(const WriteOptions& options, ReservationId reservation) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::reservation_id(reservation));
   Fingerprint f("release");
@@ -695,6 +727,7 @@ Status EngineImpl::release(const WriteOptions& options, ReservationId reservatio
 
 Result<Timestamp> EngineImpl::extend(const WriteOptions& options, ReservationId reservation,
                                      std::chrono::milliseconds ttl) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::reservation_id(reservation));
   INVENTORY_RETURN_IF_ERROR(validate::ttl(ttl, options_.limits));
@@ -713,6 +746,7 @@ Result<ReservationInfo> EngineImpl::get_reservation(const ReadOptions&,
 
 Result<TransferReceipt> EngineImpl::transfer(const WriteOptions& options,
                                              const TransferRequest& request) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   INVENTORY_RETURN_IF_ERROR(validate::transfer(request, options_.limits));
   Fingerprint f("transfer");
@@ -728,6 +762,7 @@ Result<TransferReceipt> EngineImpl::transfer(const WriteOptions& options,
 
 Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteBatch& batch,
                                        BatchPolicy policy) {
+  const CompletionGuard completion_guard(options);
   INVENTORY_RETURN_IF_ERROR(check_write(options));
   const auto& ops = WriteBatchInternal::operations(batch);
   if (policy != BatchPolicy::all_or_nothing && policy != BatchPolicy::per_operation) {

@@ -184,4 +184,37 @@ TEST_SUITE("integration/journal") {
   }
 }
 
+
+TEST_SUITE("integration/journal") {
+  // A server passes on_durable on every call and answers its client from the callback: a call
+  // refused before anything is applied must still call it, exactly once.
+  TEST_CASE("the completion form calls on_durable exactly once, also for refused requests") {
+    testing::TempDir dir("journal-completion");
+    Options options;
+    options.expiry_interval = std::chrono::milliseconds(0);
+    auto engine = Engine::open(options, dir.path()).value();
+    REQUIRE(engine->upsert_location({}, {.location = {.id = "l", .name = "L"}}).ok());
+    REQUIRE(engine->upsert_product({}, {.product = {.id = "p", .sku = "P", .name = "P"}}).ok());
+    const ItemId item = engine->upsert_item({}, {.product_id = "p", .location_id = "l"})->level.item;
+    Counter counter;
+    const WriteOptions with{.on_durable = &counter};
+    const WriteOptions bad_key{.idempotency_key = std::string(300, 'k'), .on_durable = &counter};
+    CHECK(engine->adjust(with, {.item = item, .delta = Quantity{5}}).ok());     // applied
+    CHECK(!engine->adjust(with, {.item = item, .delta = Quantity{0}}).ok());    // invalid
+    CHECK(!engine->adjust(bad_key, {.item = item, .delta = Quantity{1}}).ok()); // bad options
+    CHECK(!engine->reserve(with, {.item = item, .quantity = Quantity{0}}).ok());
+    CHECK(!engine->reserve(with, {.item = ItemId{999}, .quantity = Quantity{1}}).ok());
+    CHECK(!engine->release(with, ReservationId{12345}).ok());
+    CHECK(!engine->upsert_product(with, {.product = {.id = "", .sku = "X"}}).ok());
+    WriteBatch empty;
+    CHECK(!engine->write(with, empty).ok());
+    REQUIRE(engine->sync().ok());
+    for (int i = 0; i < 200 && counter.ok.load() + counter.failed.load() < 8; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(counter.ok.load() == 8);
+    CHECK(counter.failed.load() == 0);
+  }
+}
+
 }  // namespace inventory
