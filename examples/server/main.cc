@@ -4,6 +4,9 @@
 //
 //   inventory-server --data ./inventory-data --listen 127.0.0.1:8080
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <csignal>
 
 #include <charconv>
@@ -147,8 +150,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);
-  // SIGTERM/SIGINT are handled by the server's signal_set; block them in every thread until
-  // it waits for them (asio installs its own handler).
+  // SIGINT and SIGTERM are taken by one thread with sigwait (Server::run): block them here,
+  // before any thread starts, so that every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   try {
     std::filesystem::create_directories(config.data);
     auto failures = std::make_shared<FailureObserver>();

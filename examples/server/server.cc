@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include <signal.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
@@ -125,8 +127,12 @@ class StreamBase : public std::enable_shared_from_this<Derived> {
       std::lock_guard lock(shared_.streams_mutex);
       shared_.stream_closers.erase(*closer_);
     }
-    if (subscription_) {
-      // cancel() joins the dispatcher thread: never on an I/O thread.
+    if (subscription_ && shared_.stopping.load()) {
+      // Shutting down: the engine closes next, so the subscription must end now. (Safe on any
+      // thread: the dispatcher only posts to executors, it never waits for a session.)
+      subscription_->cancel();
+    } else if (subscription_) {
+      // cancel() joins the dispatcher thread: not on an I/O thread while serving.
       net::post(shared_.blocking, [s = std::shared_ptr<Subscription>(std::move(subscription_))] {
         s->cancel();
       });
@@ -563,12 +569,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
 struct Server::Impl {
   Impl(const Config& configuration, Api& api, Engine& engine)
       : config(configuration),
-        io(static_cast<int>(threads())),
         blocking(2),
+        io(static_cast<int>(threads())),
         shared{config, api, engine, io, blocking},
         acceptor(net::make_strand(io)),
-        tls(ssl::context::tls_server),
-        signals(io, SIGINT, SIGTERM) {}
+        tls(ssl::context::tls_server) {}
 
   unsigned threads() const {
     return config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -603,12 +608,11 @@ struct Server::Impl {
   }
 
   const Config& config;
+  net::thread_pool blocking;  // Declared before io: sessions dying with io may still post here.
   net::io_context io;
-  net::thread_pool blocking;
   Shared shared;
   tcp::acceptor acceptor;
   ssl::context tls;
-  net::signal_set signals;
   bool use_tls = false;
 };
 
@@ -677,8 +681,7 @@ void Server::run(const std::function<void()>& before_exit) {
       });
     });
   };
-  s.signals.async_wait([&, deadline](beast::error_code ec, int signal) {
-    if (ec) return;
+  auto begin_shutdown = [&, deadline](int signal) {
     log_event("info", std::string("shutting down on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
     s.shared.stopping.store(true);
     s.shared.api.set_shutting_down();
@@ -690,11 +693,23 @@ void Server::run(const std::function<void()>& before_exit) {
     }
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     wait_for_requests();
+  };
+  // main() blocked SIGINT and SIGTERM in every thread; this one takes them synchronously.
+  std::thread signal_waiter([&] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int signal = 0;
+    if (sigwait(&set, &signal) == 0) {
+      net::post(s.io, [&begin_shutdown, signal] { begin_shutdown(signal); });
+    }
   });
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < s.threads(); ++i) threads.emplace_back([&] { s.io.run(); });
   s.io.run();
   for (auto& t : threads) t.join();
+  signal_waiter.join();
 }
 
 }  // namespace inventory::server
