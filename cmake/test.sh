@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite, as CI does (.ci/run calls this):
-#   1. release (-Werror): every test (unit, model, stress, integration, crash, package, and the
-#      inventory-bench smoke run) and the examples' smoke run;
+#   1. release (-Werror): every test (unit, model, stress, integration, crash, package, the
+#      inventory-bench smoke run, and the inventory-server end-to-end tests against real server
+#      processes) and the examples' smoke run;
 #   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit (with the C API test), model
 #      and integration tests;
 #   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races) and the
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cmake/install_deps.sh
+cmake/install_deps.sh --tests
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=(release asan tsan)
 logs="build/test-logs"
@@ -36,7 +37,7 @@ run_build() {
   ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
   # The figures the randomized tests print (seeds, operations checked, violations).
-  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed)' \
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed|address filter|auth matrix|server|dashboard|webhook|live|openapi|e2e)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
     >> "$logs/figures.log" || true
   [ $rc -eq 0 ] || status=1
@@ -46,7 +47,7 @@ run_build() {
 for build in "${builds[@]}"; do
   case "$build" in
     release)
-      run_build release all 'unit|model|stress|integration|crash|package|bench'
+      run_build release all 'unit|model|stress|integration|crash|package|bench|server'
       echo "==== release: examples"
       if build/release/examples/quickstart && build/release/examples/c_quickstart &&
          build/release/examples/batch_checkout &&
