@@ -3,8 +3,9 @@
 # section 9), skipping those already installed; `apt-get update` runs only when one is missing.
 # Runs as root, or through sudo when it exists.
 #
-# Usage: cmake/install_deps.sh [--check]
+# Usage: cmake/install_deps.sh [--check] [--tests]
 #   --check  only list the missing packages; exit 1 if there are any
+#   --tests  also what only the tests need (headless Chromium for the dashboard test, wrk)
 set -euo pipefail
 
 packages=(
@@ -12,14 +13,18 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libfmt-dev librocksdb-dev doctest-dev libbenchmark-dev
   libsqlite3-dev  # inventory-bench's side-by-side baseline
+  libssl-dev python3  # inventory-server: TLS, key hashes, webhook signatures; its tests
+  pybind11-dev python3-dev python3-pytest  # the Python bindings (INVENTORY_BUILD_PYTHON) and their tests
 )
 
 check_only=false
-case "${1:-}" in
-  "") ;;
-  --check) check_only=true ;;
-  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
+for arg in "$@"; do
+  case "$arg" in
+    --check) check_only=true ;;
+    --tests) packages+=(chromium wrk) ;;
+    *) echo "usage: $0 [--check] [--tests]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
