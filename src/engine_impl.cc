@@ -784,17 +784,27 @@ Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteB
       expires[i] = expires_ms(now, ops[i].ttl);
     }
   }
+  // The record's reason and reference (the audit trail's "why"): the operations' own when they
+  // agree, as in a bulk count with one reason; empty when they differ.
+  std::string_view reason = ops.empty() ? std::string_view() : ops.front().reason;
+  std::string_view reference = ops.empty() ? std::string_view() : ops.front().reference;
+  for (const auto& op : ops) {
+    if (op.reason != reason) reason = {};
+    if (op.reference != reference) reference = {};
+  }
+  const Audit audit{Operation::batch, reason, reference};
   if (policy == BatchPolicy::all_or_nothing) {
     return mutate<BatchReceipt>(
-        options, {Operation::batch, {}, {}}, f,
+        options, audit, f,
         [&](core::Changes* changes) { return core_.apply_all(ops, expires, now, changes); });
   }
   // Each operation is its own change, so each gets its own journal record (one record with
   // several independent changes of one item could not be ordered against other threads).
   return mutate<BatchReceipt>(
-      options, {Operation::batch, {}, {}}, f, [&](core::Changes* changes) -> Result<BatchReceipt> {
+      options, audit, f, [&](core::Changes* changes) -> Result<BatchReceipt> {
         BatchReceipt receipt;
         receipt.results.reserve(ops.size());
+        std::size_t previous = 0;  // The operation whose changes are pending.
         for (std::size_t i = 0; i < ops.size(); ++i) {
           Status invalid = validate::operation(ops[i], options_.limits,
                                                "operations[" + std::to_string(i) + "].");
@@ -806,19 +816,22 @@ Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteB
           if (changes != nullptr && !changes->empty()) {
             // Flush the previous operation's changes as a record of its own; the last
             // operation's go with the batch's record (and its idempotent result).
-            per_operation_flush(options, *changes);
+            per_operation_flush(options, *changes, ops[previous]);
           }
+          previous = i;
           receipt.results.push_back(core_.apply_one(ops[i], expires[i], now, changes));
         }
         return receipt;
       });
 }
 
-void EngineImpl::per_operation_flush(const WriteOptions& options, core::Changes& changes) {
+void EngineImpl::per_operation_flush(const WriteOptions& options, core::Changes& changes,
+                                     const WriteBatch::Operation& operation) {
   // Called inside mutate()'s session. The thread's tickets are acknowledged in order, so
   // waiting for the batch's last record covers this one too.
   INVENTORY_ASSERT(t_session != nullptr);
-  (void)append(*t_session, options, {Operation::batch, {}, {}}, changes, nullptr, nullptr);
+  (void)append(*t_session, options, {Operation::batch, operation.reason, operation.reference},
+               changes, nullptr, nullptr);
   changes.clear();
 }
 

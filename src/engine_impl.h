@@ -147,7 +147,8 @@ class EngineImpl final : public Engine {
   void count(const Audit& audit, const Status& status, journal::Rejection* rejection);
   // Per-operation batches: journals the previous operation's changes as a record of its own,
   // inside the session mutate() holds, and clears them.
-  void per_operation_flush(const WriteOptions& options, core::Changes& changes);
+  void per_operation_flush(const WriteOptions& options, core::Changes& changes,
+                           const WriteBatch::Operation& operation);
   void expiry_loop();
   void report_background_error(const Status& status);
 

@@ -622,6 +622,36 @@ TEST_SUITE("integration/feed") {
     CHECK(changes.size() == 3);
   }
 
+  // A bulk count through a batch keeps its "why" in the audit trail.
+  TEST_CASE("batch events carry the operations' reason and reference") {
+    FeedDir d;
+    auto e = d.open();
+    const ItemId a = add_item(*e, "p", "wh");
+    const ItemId b = add_item(*e, "q", "wh");
+    std::uint64_t after = head_of(*e);
+    WriteBatch same;
+    same.adjust({.item = a, .delta = Quantity{2}, .reason = "cycle count", .reference = "c-1"});
+    same.set_on_hand({.item = b, .on_hand = Quantity{7}, .reason = "cycle count",
+                      .reference = "c-1"});
+    REQUIRE(e->write({}, same).ok());
+    for (const Event& x : next_events(*e, &after)) {
+      if (x.type != EventType::stock_adjusted && x.type != EventType::stock_set) continue;
+      CHECK(x.reason == "cycle count");
+      CHECK(x.reference == "c-1");
+    }
+    WriteBatch each;
+    each.adjust({.item = a, .delta = Quantity{1}, .reason = "damaged"});
+    each.adjust({.item = b, .delta = Quantity{1}, .reason = "found"});
+    REQUIRE(e->write({}, each, BatchPolicy::per_operation).ok());
+    std::vector<std::string> reasons;
+    for (const Event& x : next_events(*e, &after)) {
+      if (x.type == EventType::stock_adjusted) reasons.push_back(x.reason);
+    }
+    REQUIRE(reasons.size() == 2);
+    CHECK(reasons[0] == "damaged");  // Its own record.
+    CHECK(reasons[1] == "");         // The batch's record: the operations disagree.
+  }
+
   // ---- 2. Transitions ----
 
   TEST_CASE("transitions fire exactly once per crossing, right after their cause") {
