@@ -12,11 +12,20 @@ set(_inventory_server_live_tests
   server_crash               crash_test.py      180
   server_tls                 tls_test.py        60
 )
+if(INVENTORY_PYTHON3)
+  set(_inventory_live_python ${INVENTORY_PYTHON3})
+else()
+  set(_inventory_live_python /usr/bin/python3)
+endif()
 while(_inventory_server_live_tests)
   list(POP_FRONT _inventory_server_live_tests _name _script _timeout)
-  add_test(NAME ${_name} COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/${_script})
+  add_test(NAME ${_name} COMMAND ${_inventory_live_python} ${CMAKE_CURRENT_SOURCE_DIR}/${_script})
   set_tests_properties(${_name} PROPERTIES
     ENVIRONMENT "INVENTORY_SERVER=$<TARGET_FILE:inventory-server>"
     LABELS server
     TIMEOUT ${_timeout})
 endwhile()
+unset(_inventory_live_python)
+unset(_name)
+unset(_script)
+unset(_timeout)
