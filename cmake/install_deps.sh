@@ -14,7 +14,7 @@ packages=(
   libfmt-dev librocksdb-dev doctest-dev libbenchmark-dev
   libsqlite3-dev  # inventory-bench's side-by-side baseline
   libssl-dev python3  # inventory-server: TLS, key hashes, webhook signatures; its tests
-  pybind11-dev python3-dev python3-pytest  # the Python bindings (INVENTORY_BUILD_PYTHON) and their tests
+  pybind11-dev python3-dev python3-pytest  # the Python bindings and their tests
 )
 
 check_only=false
