@@ -54,6 +54,8 @@ thread_local core::Changes t_changes;
 // The session of the mutation running on this thread (per-operation batches append several
 // records in it).
 thread_local journal::Journal::Session* t_session = nullptr;
+// One operation's changes in a per_operation batch, before they join the batch's pending ones.
+thread_local core::Changes t_operation_changes;
 
 // Keeps the completion form's promise (on_durable is called exactly once) for calls refused
 // before mutate() takes the callback over: an invalid request has nothing to wait for.
@@ -813,13 +815,21 @@ Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteB
                 OperationResult{.status = invalid.with_index(static_cast<std::int32_t>(i))});
             continue;
           }
-          if (changes != nullptr && !changes->empty()) {
-            // Flush the previous operation's changes as a record of its own; the last
-            // operation's go with the batch's record (and its idempotent result).
-            per_operation_flush(options, *changes, ops[previous]);
+          if (changes == nullptr) {
+            receipt.results.push_back(core_.apply_one(ops[i], expires[i], now, nullptr));
+            continue;
           }
+          // Each operation's changes are staged on their own. When one changes something,
+          // the previous changing operation's are journaled as a record of their own; the last
+          // changing operation's go with the batch's record (and its idempotent result), so
+          // waiting for that record covers every operation, even when later ones fail.
+          core::Changes& staged = t_operation_changes;
+          staged.clear();
+          receipt.results.push_back(core_.apply_one(ops[i], expires[i], now, &staged));
+          if (staged.empty()) continue;
+          if (!changes->empty()) per_operation_flush(options, *changes, ops[previous]);
+          std::swap(*changes, staged);
           previous = i;
-          receipt.results.push_back(core_.apply_one(ops[i], expires[i], now, changes));
         }
         return receipt;
       });

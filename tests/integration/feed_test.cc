@@ -622,6 +622,33 @@ TEST_SUITE("integration/feed") {
     CHECK(changes.size() == 3);
   }
 
+  // Acknowledged means durable (and, for the feed, published) for every operation of a
+  // per_operation batch, also when its last operation fails and journals nothing.
+  TEST_CASE("a per_operation batch whose last operation fails is acknowledged after all") {
+    FeedDir d;
+    auto e = d.open();
+    const ItemId a = add_item(*e, "p", "wh");
+    const ItemId b = add_item(*e, "q", "wh");
+    for (int round = 0; round < 20; ++round) {
+      std::uint64_t after = head_of(*e);
+      WriteBatch batch;
+      batch.adjust({.item = a, .delta = Quantity{1}, .reason = "good"});
+      batch.adjust({.item = b, .delta = Quantity{-1000}, .reason = "short"});  // insufficient
+      auto receipt = e->write({}, batch, BatchPolicy::per_operation);
+      REQUIRE(receipt.ok());
+      REQUIRE(receipt->results[0].status.ok());
+      REQUIRE(receipt->results[1].status.code() == StatusCode::insufficient_stock);
+      // Read-your-writes: published before the caller is answered.
+      auto page = e->changes_since(after, 100);
+      REQUIRE(page.ok());
+      bool seen = false;
+      for (const Event& x : page->events) {
+        seen = seen || (x.type == EventType::stock_adjusted && x.item == a);
+      }
+      CHECK_MESSAGE(seen, "round " << round << ": the applied operation was not yet durable");
+    }
+  }
+
   // A bulk count through a batch keeps its "why" in the audit trail.
   TEST_CASE("batch events carry the operations' reason and reference") {
     FeedDir d;
