@@ -638,9 +638,33 @@ void Api::patch_inventory(Context& c, const std::string& id) {
     throw_invalid("body", "set at least one of stockLevel, safetyStock, lowStockThreshold, "
                           "backorderLimit");
   }
-  auto batch = std::make_shared<WriteBatch>();
   auto reason_text = std::make_shared<std::string>(reason);
   const ItemId item = info.level.item;
+  auto render = [this, info](const StockLevel& level) {
+    return Reply{.status = 200,
+                 .body = json::serialize(item_json(level, info.product_id, info.location_id))};
+  };
+  // One field group: the engine's own call, so the event says what happened (stock.set).
+  if (stock && !policy_changed) {
+    return mutate(
+        c, true,
+        [&, item, expected, reason_text, stock](const WriteOptions& o) {
+          return engine_.set_on_hand(o, {.item = item, .on_hand = Quantity{*stock},
+                                         .expected_version = expected, .reason = *reason_text});
+        },
+        [render](Result<StockLevel>& r) { return render(value_or_throw(r)); });
+  }
+  if (!stock) {
+    return mutate(
+        c, true,
+        [&, item, policy, expected](const WriteOptions& o) {
+          return engine_.set_policy(o, {.item = item, .policy = policy,
+                                        .expected_version = expected});
+        },
+        [render](Result<StockLevel>& r) { return render(value_or_throw(r)); });
+  }
+  // Both: one atomic batch.
+  auto batch = std::make_shared<WriteBatch>();
   if (stock) {
     batch->set_on_hand({.item = item, .on_hand = Quantity{*stock}, .expected_version = expected,
                         .reason = *reason_text});
@@ -654,11 +678,9 @@ void Api::patch_inventory(Context& c, const std::string& id) {
       [&, batch, reason_text](const WriteOptions& o) {
         return engine_.write(o, *batch, BatchPolicy::all_or_nothing);
       },
-      [this, info](Result<BatchReceipt>& r) {
+      [render](Result<BatchReceipt>& r) {
         auto& receipt = value_or_throw(r);
-        return Reply{.status = 200,
-                     .body = json::serialize(item_json(receipt.results.back().levels.back(),
-                                                       info.product_id, info.location_id))};
+        return render(receipt.results.back().levels.back());
       });
 }
 
@@ -740,7 +762,8 @@ void Api::bulk_update(Context& c) {
     }
     in_batch.push_back(i);
   }
-  auto render = [this, ops, in_batch, atomic](Result<BatchReceipt>& r) {
+  auto render = [this, ops, in_batch, atomic,
+                 request_id = c.request.request_id](Result<BatchReceipt>& r) {
     json::array results(ops->size());
     auto error_json = [](const ApiError& e) {
       json::object o{{"code", e.code}, {"message", e.message}};
@@ -758,7 +781,7 @@ void Api::bulk_update(Context& c) {
       const std::int32_t failed = r.status().index();
       const std::size_t op_index =
           failed >= 0 && static_cast<std::size_t>(failed) < in_batch.size() ? in_batch[failed] : 0;
-      ApiError error = to_api_error(r.status(), "operations[" + std::to_string(op_index) + "].");
+      ApiError error = to_api_error(r.status());
       for (std::size_t b = 0; b < in_batch.size(); ++b) {
         const bool is_failed = static_cast<std::int32_t>(b) == failed;
         json::object o{{"index", in_batch[b]}, {"status", is_failed ? "failed" : "not_applied"}};
@@ -768,6 +791,7 @@ void Api::bulk_update(Context& c) {
       error.message += " (operation " + std::to_string(op_index) + "; nothing was applied)";
       json::object e{{"code", error.code}, {"message", error.message}, {"index", op_index}};
       if (!error.field.empty()) e["field"] = error.field;
+      e["requestId"] = request_id;
       return Reply{.status = error.status,
                    .body = json::serialize(json::object{{"error", e}, {"results", results}})};
     }
@@ -782,7 +806,9 @@ void Api::bulk_update(Context& c) {
         results[in_batch[b]] = json::object{
             {"index", in_batch[b]}, {"status", "failed"},
             {"error", error_json(to_api_error(
-                          result.status, "operations[" + std::to_string(in_batch[b]) + "]."))}};
+                          result.status, result.status.field().find('[') == std::string_view::npos
+                                             ? "operations[" + std::to_string(in_batch[b]) + "]."
+                                             : std::string()))}};
       }
     }
     (void)atomic;

@@ -159,6 +159,11 @@ std::string api_field(std::string_view engine_field, std::string_view prefix) {
       {"limit", "limit"},
       {"cursor", "cursor"},
   };
+  // "operations[3].delta", "lines[1].quantity": keep the element, map the rest.
+  if (const auto dot = engine_field.find("]."); dot != std::string_view::npos &&
+                                                 prefix.empty()) {
+    return api_field(engine_field.substr(dot + 2), engine_field.substr(0, dot + 2));
+  }
   if (engine_field.empty()) {
     return std::string(prefix.empty() ? std::string_view() : prefix.substr(0, prefix.size() - 1));
   }

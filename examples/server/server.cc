@@ -436,7 +436,15 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
         ec == net::error::eof) {
       return close();
     }
-    const std::string request_id = random_hex(8);
+    // The header is parsed when the body is refused for its size: echo its X-Request-Id.
+    std::string request_id = random_hex(8);
+    if (ec == http::error::body_limit) {  // (The fields are parsed; the header may not be "done".)
+      const std::string_view sent = parser_->get()["X-Request-Id"];
+      if (!sent.empty() && sent.size() <= 128 &&
+          std::all_of(sent.begin(), sent.end(), [](char ch) { return ch > 32 && ch < 127; })) {
+        request_id = sent;
+      }
+    }
     if (ec == http::error::body_limit) {
       return write_error(ApiError{413, "payload_too_large",
                                   "the body is larger than " +

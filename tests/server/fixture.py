@@ -39,8 +39,9 @@ def start(path):
         proc.kill()
         sys.exit("inventory-server did not start within 30 s")
     # Keep draining stdout in a detached child so the server never blocks on a full pipe.
+    # (Its stderr must not be ctest's pipe either, or ctest waits for it.)
     subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL,
-                     start_new_session=True)
+                     stderr=subprocess.DEVNULL, start_new_session=True)
     with open(path, "w") as f:
         json.dump({"url": f"http://127.0.0.1:{port}", "adminKey": harness.ADMIN_KEY,
                    "pid": proc.pid, "data": data}, f)
