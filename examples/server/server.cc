@@ -670,6 +670,10 @@ std::string Server::bind() {
 
 void Server::run(const std::function<void()>& before_exit) {
   Impl& s = *impl_;
+  // io.run() must not return (and let the caller destroy what before_exit uses) until
+  // before_exit has run: the work guard keeps it serving until then.
+  auto work = net::make_work_guard(s.io);
+  std::atomic<bool> exiting{false};
   s.accept();
   auto drain = std::make_shared<net::steady_timer>(s.io);
   auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -683,8 +687,10 @@ void Server::run(const std::function<void()>& before_exit) {
     // Let the last replies reach their sockets, then stop.
     drain->expires_after(std::chrono::milliseconds(100));
     drain->async_wait([&](beast::error_code) {
+      if (exiting.exchange(true)) return;
       net::post(s.blocking, [&] {
         before_exit();
+        work.reset();
         s.io.stop();
       });
     });

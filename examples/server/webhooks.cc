@@ -235,6 +235,7 @@ void Webhooks::stop(const std::string& id) {
   }
   delivery->stop();
   delivery->engine_subscription->cancel();
+  delivery->engine_subscription.reset();  // It holds the delivery (its observer): break the cycle.
 }
 
 void Webhooks::stop_all() {
@@ -244,7 +245,10 @@ void Webhooks::stop_all() {
     all.swap(deliveries_);
   }
   for (auto& [id, delivery] : all) delivery->stop();
-  for (auto& [id, delivery] : all) delivery->engine_subscription->cancel();
+  for (auto& [id, delivery] : all) {
+    delivery->engine_subscription->cancel();
+    delivery->engine_subscription.reset();
+  }
 }
 
 std::optional<Webhooks::Stats> Webhooks::stats(const std::string& id) const {

@@ -66,9 +66,21 @@ def stop(path):
     if os.path.exists(f"/proc/{pid}") and time.time() >= deadline:
         os.kill(pid, signal.SIGKILL)
         sys.exit("fixture: the server did not stop within 30 s of SIGTERM")
+    log = info["data"] + ".log"
+    problem = harness.sanitizer_report(log)
+    stopped = False
+    try:
+        with open(log, errors="replace") as f:
+            stopped = '"msg":"stopped"' in f.read()
+    except OSError:
+        pass
     shutil.rmtree(info["data"], ignore_errors=True)
     os.remove(path)
-    print("fixture: stopped")
+    if problem:
+        sys.exit(f"fixture: the server reported a sanitizer error (log {log}):\n{problem}")
+    if not stopped:
+        sys.exit(f"fixture: the server did not finish its graceful shutdown (log {log})")
+    print("fixture: stopped cleanly")
 
 
 if __name__ == "__main__":

@@ -86,20 +86,35 @@ class Server:
             self.proc.wait()
 
     def stop(self, timeout=30):
-        """SIGTERM and wait; returns the exit code."""
+        """SIGTERM and wait; returns the exit code (0). Raises AssertionError when the server
+        did not stop cleanly: a non-zero exit, a hang, or a sanitizer report in its log (a
+        sanitized build exits non-zero on a leak or error, and its report says where)."""
         if self.proc is None:
             return None
+        killed = self.proc.returncode == -signal.SIGKILL
+        hung = False
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
+                hung = True
                 self.proc.kill()
                 self.proc.wait()
         code = self.proc.returncode
         if self.proc.stdout:
             self.proc.stdout.close()
         self._stderr.close()
+        self.proc = None
+        problem = sanitizer_report(self.stderr_path)
+        if problem:
+            raise AssertionError(f"inventory-server reported a sanitizer error "
+                                 f"(log {self.stderr_path}):\n{problem}")
+        if hung:
+            raise AssertionError(f"inventory-server did not stop within {timeout} s of SIGTERM")
+        if code != 0 and not killed:
+            raise AssertionError(f"inventory-server exited with {code} after SIGTERM "
+                                 f"(log {self.stderr_path})")
         return code
 
     def cleanup(self):
@@ -203,6 +218,24 @@ class Client:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer")
+
+
+def sanitizer_report(path):
+    """The first sanitizer report in a server log (with some context), or ""."""
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    for marker in SANITIZER_MARKERS:
+        at = text.find(marker)
+        if at >= 0:
+            return text[max(0, at - 200):at + 3000]
+    return ""
 
 
 def fixture():
