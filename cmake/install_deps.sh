@@ -5,7 +5,8 @@
 #
 # Usage: cmake/install_deps.sh [--check] [--tests]
 #   --check  only list the missing packages; exit 1 if there are any
-#   --tests  also what only the tests need (headless Chromium for the dashboard test, wrk)
+#   --tests  also what only the tests need (headless Chromium for the dashboard test, wrk, and
+#            the aarch64 cross compiler and qemu for the firmware build; docs/firmware.md)
 set -euo pipefail
 
 packages=(
@@ -21,7 +22,7 @@ check_only=false
 for arg in "$@"; do
   case "$arg" in
     --check) check_only=true ;;
-    --tests) packages+=(chromium wrk) ;;
+    --tests) packages+=(chromium wrk g++-aarch64-linux-gnu qemu-user-static) ;;  # + firmware build
     *) echo "usage: $0 [--check] [--tests]" >&2; exit 2 ;;
   esac
 done

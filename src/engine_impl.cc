@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#if INVENTORY_WITH_ROCKSDB  // Else journal.h's declaration suffices (the firmware profile).
 #include <rocksdb/file_system.h>
+#endif
 
 #include "util/sha256.h"
 #include "validate.h"
