@@ -4,19 +4,22 @@
 #      inventory-bench smoke run, and the inventory-server end-to-end tests against real server
 #      processes) and the examples' smoke run;
 #   2. asan (AddressSanitizer + UndefinedBehaviorSanitizer): unit (with the C API test), model
-#      and integration tests;
+#      and integration tests, and the server's end-to-end tests against a sanitized server;
 #   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races) and the
-#      integration tests (journal, change feed).
+#      integration tests (journal, change feed);
+#   4. firmware (docs/firmware.md): the profile without RocksDB, cross-compiled for aarch64; the
+#      unit and model tests (and the C quickstart) run under qemu-aarch64-static (about a minute;
+#      INVENTORY_MODEL_OPS scales the model test down).
 # Installs missing Debian packages first (cmake/install_deps.sh). Ends with one ctest summary
 # per build; exits non-zero if anything failed.
 #
-# Usage: cmake/test.sh [release|asan|tsan ...]   (default: all three)
+# Usage: cmake/test.sh [release|asan|tsan|firmware ...]   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmake/install_deps.sh --tests
 builds=("$@")
-[ ${#builds[@]} -gt 0 ] || builds=(release asan tsan)
+[ ${#builds[@]} -gt 0 ] || builds=(release asan tsan firmware)
 logs="build/test-logs"
 mkdir -p "$logs"
 status=0
@@ -37,7 +40,7 @@ run_build() {
   ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
   # The figures the randomized tests print (seeds, operations checked, violations).
-  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed|address filter|auth matrix|server|dashboard|webhook|live|openapi|e2e)' \
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed|offline sync|address filter|auth matrix|server|dashboard|webhook|live|openapi|e2e)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
     >> "$logs/figures.log" || true
   [ $rc -eq 0 ] || status=1
@@ -53,16 +56,19 @@ for build in "${builds[@]}"; do
          build/release/examples/batch_checkout &&
          build/release/examples/flash_sale --threads 4 --stock 200000 --items 20000 --seconds 1 &&
          rm -rf build/release/live-feed-data &&
-         build/release/examples/live_feed build/release/live-feed-data > /dev/null; then
-        summary+=("examples: quickstart, c_quickstart, batch_checkout, flash_sale, live_feed passed")
+         build/release/examples/live_feed build/release/live-feed-data > /dev/null &&
+         build/release/examples/pos_offline_sync build/release/pos-central-data > /dev/null; then
+        summary+=("examples: quickstart, c_quickstart, batch_checkout, flash_sale, live_feed, pos_offline_sync passed")
       else
         summary+=("examples: FAILED"); status=1
       fi
       ;;
-    asan) run_build asan "unit_tests c_api_test model_test readme_example integration_tests" \
-            'unit|model|integration' ;;
+    asan) run_build asan "unit_tests c_api_test model_test readme_example integration_tests
+                          inventory-server server_support_test" 'unit|model|integration|server' ;;
     tsan) run_build tsan "stress_tests integration_tests" 'stress|integration' ;;
-    *) echo "unknown build: $build (release, asan or tsan)" >&2; exit 2 ;;
+    firmware) run_build firmware-aarch64 "unit_tests model_test c_api_test c_quickstart_test" \
+                'unit|model' ;;
+    *) echo "unknown build: $build (release, asan, tsan or firmware)" >&2; exit 2 ;;
   esac
 done
 
