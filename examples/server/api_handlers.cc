@@ -243,7 +243,7 @@ json::object Api::reservation_json(const ReservationInfo& info) const {
 std::string Api::event_json(const Event& e) {
   json::object out{{"sequence", e.sequence},
                    {"change", e.change},
-                   {"type", api_event_type(e.type)}};
+                   {"type", inventory::to_string(e.type)}};
   out["inventoryId"] = e.item == ItemId{} ? json::value(nullptr)
                                           : json::value(id_string(static_cast<std::uint64_t>(e.item)));
   out["reservationId"] = e.reservation == ReservationId{}
@@ -1031,7 +1031,7 @@ EventFilter event_filter(const Api::Context& c) {
     while (!rest.empty()) {
       const auto comma = rest.find(',');
       const std::string_view name = rest.substr(0, comma);
-      const auto type = event_type_from_api(name);
+      const auto type = inventory::event_type_from_string(name);
       if (!type) throw_invalid("types", "unknown event type " + std::string(name));
       filter.types.push_back(*type);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
@@ -1103,7 +1103,7 @@ void Api::create_subscription(Context& c) {
   if (const json::array* events = f.array("events", false, kEventTypeMax)) {
     for (std::size_t i = 0; i < events->size(); ++i) {
       const json::string* name = (*events)[i].if_string();
-      if (name == nullptr || !event_type_from_api(*name)) {
+      if (name == nullptr || !inventory::event_type_from_string(*name)) {
         throw_invalid("events[" + std::to_string(i) + "]", "is not an event type");
       }
       s.events.emplace_back(*name);

@@ -94,52 +94,6 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
                                               offset_seconds) * 1000 + millis));
 }
 
-namespace {
-
-struct EventName {
-  EventType type;
-  std::string_view name;
-};
-constexpr EventName kEventNames[] = {
-    {EventType::stock_adjusted, "stock.adjusted"},
-    {EventType::stock_set, "stock.set"},
-    {EventType::stock_transferred, "stock.transferred"},
-    {EventType::policy_changed, "stock.policy_changed"},
-    {EventType::reservation_reserved, "reservation.reserved"},
-    {EventType::reservation_confirmed, "reservation.confirmed"},
-    {EventType::reservation_released, "reservation.released"},
-    {EventType::reservation_expired, "reservation.expired"},
-    {EventType::reservation_extended, "reservation.extended"},
-    {EventType::product_upserted, "product.upserted"},
-    {EventType::product_removed, "product.removed"},
-    {EventType::location_upserted, "location.upserted"},
-    {EventType::location_removed, "location.removed"},
-    {EventType::item_upserted, "inventory.upserted"},
-    {EventType::item_removed, "inventory.removed"},
-    {EventType::low_stock, "stock.low"},
-    {EventType::out_of_stock, "stock.out"},
-    {EventType::back_in_stock, "stock.back_in"},
-    {EventType::oversell_rejected, "stock.oversell_rejected"},
-    {EventType::unusual_adjustment, "stock.unusual_adjustment"},
-    {EventType::request_refused, "request.refused"},
-};
-
-}  // namespace
-
-std::string_view api_event_type(EventType type) {
-  for (const auto& e : kEventNames) {
-    if (e.type == type) return e.name;
-  }
-  return "unknown";
-}
-
-std::optional<EventType> event_type_from_api(std::string_view name) {
-  for (const auto& e : kEventNames) {
-    if (e.name == name) return e.type;
-  }
-  return std::nullopt;
-}
-
 std::string api_field(std::string_view engine_field, std::string_view prefix) {
   static const std::pair<std::string_view, std::string_view> kRenames[] = {
       {"delta", "adjustment"},

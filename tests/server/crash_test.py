@@ -46,22 +46,9 @@ OLD_SAMPLE = 300  # reservations of earlier cycles re-checked after each restart
 KILLS = 3
 SERVER_ARGS = ["--rate-limit", "0"]  # default durability: sync
 
-FAILURES = []
+from harness import FAILURES, check, expect  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
-
-
-def expect(resp, statuses, what):
-    if isinstance(statuses, int):
-        statuses = (statuses,)
-    if resp.status not in statuses:
-        raise AssertionError(f"{what}: expected {statuses}, got {resp.status} {resp.body[:300]!r}")
-    return resp.json()
 
 
 def setup(admin):

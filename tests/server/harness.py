@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+import traceback
 import urllib.parse
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
@@ -246,3 +247,53 @@ def fixture():
     with open(path) as f:
         info = json.load(f)
     return info["url"], info["adminKey"]
+
+
+# ---- Checks shared by the end-to-end scripts ----
+
+FAILURES = []  # What failed so far in this process; a script exits 1 when it is not empty.
+
+
+def check(cond, what):
+    """Records a failure (and goes on) when cond is false; returns cond."""
+    if not cond:
+        FAILURES.append(what)
+        print(f"FAIL: {what}", flush=True)
+    return cond
+
+
+def section(name, fn, *args):
+    """Runs one part of a test; an exception is a failure of that part only."""
+    print(f"-- {name}", flush=True)
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - report and go on with the next part
+        traceback.print_exc()
+        FAILURES.append(f"{name}: {type(e).__name__}: {e}")
+        return None
+
+
+def expect(resp, statuses, what):
+    """The JSON body of resp, which must have one of `statuses`."""
+    if isinstance(statuses, int):
+        statuses = (statuses,)
+    if resp.status not in statuses:
+        raise AssertionError(f"{what}: expected {statuses}, got {resp.status} {resp.body[:300]!r}")
+    return resp.json()
+
+
+def changes_after(client, after):
+    """All events with sequence > after, from GET /v1/changes (paged)."""
+    events = []
+    while True:
+        page = expect(client.get(f"/v1/changes?after={after}&limit=1000"), 200,
+                      f"GET /v1/changes?after={after}")
+        if not page["events"]:
+            return events
+        events += page["events"]
+        after = page["nextAfter"]
+
+
+def head_sequence(client):
+    events = changes_after(client, 0)
+    return events[-1]["sequence"] if events else 0

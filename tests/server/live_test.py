@@ -38,36 +38,14 @@ LOCATION = "live-wh"
 PRODUCT = "live-p1"
 OTHER_PRODUCT = "live-p2"
 
-FAILURES = []
+from harness import FAILURES, check, expect, changes_after, head_sequence, section  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
-
-
-def section(name, fn, *args):
-    """Runs one part of the test; an exception is a failure of that part only."""
-    print(f"-- {name}", flush=True)
-    try:
-        fn(*args)
-    except Exception as e:  # noqa: BLE001 - report and go on with the next part
-        traceback.print_exc()
-        FAILURES.append(f"{name}: {type(e).__name__}: {e}")
 
 
 # ---------------------------------------------------------------------------------------------
 # REST helpers
 
-
-def expect(resp, statuses, what):
-    if isinstance(statuses, int):
-        statuses = (statuses,)
-    if resp.status not in statuses:
-        raise AssertionError(f"{what}: expected {statuses}, got {resp.status} {resp.body[:300]!r}")
-    return resp.json()
 
 
 def setup_catalog(admin, products, location):
@@ -87,21 +65,6 @@ def adjust(client, product, location, adjustment, reason="live test"):
                   200, f"POST /v1/inventory {product} {adjustment:+d}")
 
 
-def changes_after(client, after):
-    """All events with sequence > after, from GET /v1/changes (paged)."""
-    events = []
-    while True:
-        page = expect(client.get(f"/v1/changes?after={after}&limit=1000"), 200,
-                      f"GET /v1/changes?after={after}")
-        if not page["events"]:
-            return events
-        events += page["events"]
-        after = page["nextAfter"]
-
-
-def head_sequence(client):
-    events = changes_after(client, 0)
-    return events[-1]["sequence"] if events else 0
 
 
 SAME_KEYS = ("sequence", "type", "inventoryId", "productId", "locationId", "before", "after",

@@ -35,14 +35,8 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*TLSv1_
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-FAILURES = []
+from harness import FAILURES, check  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
 
 
 def make_certificate(directory):

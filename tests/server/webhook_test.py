@@ -42,32 +42,10 @@ PRODUCT = "hook-p1"
 SERVER_ARGS = ["--webhook-allow-private", "--webhook-retry-base-ms", "50", "--rate-limit", "0"]
 SIGNATURE_TOLERANCE_S = 300
 
-FAILURES = []
+from harness import FAILURES, check, expect, changes_after, head_sequence, section  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print(f"FAIL: {what}", flush=True)
-    return cond
 
-
-def section(name, fn, *args):
-    print(f"-- {name}", flush=True)
-    try:
-        return fn(*args)
-    except Exception as e:  # noqa: BLE001 - report and go on with the next part
-        traceback.print_exc()
-        FAILURES.append(f"{name}: {type(e).__name__}: {e}")
-        return None
-
-
-def expect(resp, statuses, what):
-    if isinstance(statuses, int):
-        statuses = (statuses,)
-    if resp.status not in statuses:
-        raise AssertionError(f"{what}: expected {statuses}, got {resp.status} {resp.body[:300]!r}")
-    return resp.json()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,20 +216,6 @@ def bulk_adjust(client, count, reason):
            200, "POST /v1/inventory/bulk-update")
 
 
-def changes_after(client, after):
-    events = []
-    while True:
-        page = expect(client.get(f"/v1/changes?after={after}&limit=1000"), 200,
-                      f"GET /v1/changes?after={after}")
-        if not page["events"]:
-            return events
-        events += page["events"]
-        after = page["nextAfter"]
-
-
-def head_sequence(client):
-    events = changes_after(client, 0)
-    return events[-1]["sequence"] if events else 0
 
 
 def subscribe(admin, url, events, secret=None):
