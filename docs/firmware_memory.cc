@@ -2,8 +2,10 @@
 // (the commands are there). Not built by CMake.
 #include <cstdio>
 #include <string>
-#include <unistd.h>
+
 #include "inventory/engine.h"
+
+#include <unistd.h>
 using namespace inventory;
 
 static long rss_kib() {  // Resident set size, from /proc/self/statm (pages).
@@ -42,24 +44,30 @@ int main() {
       auto info = engine->upsert_item({}, {.product_id = product, .location_id = location});
       if (!info.ok()) return 1;
       items.push_back(info->level.item);
-      if (!engine->adjust({}, {.item = items.back(), .delta = Quantity{10}, .reason = "stock"}).ok())
+      if (!engine->adjust({}, {.item = items.back(), .delta = Quantity{10}, .reason = "stock"})
+               .ok())
         return 1;
     }
   }
   const long with_items = rss_kib();
   for (int r = 0; r < kReservations; ++r) {
-    if (!engine->reserve({}, ReserveRequest{.item = items[static_cast<std::size_t>(r)],
-                                            .quantity = Quantity{1}}).ok()) return 1;
+    if (!engine
+             ->reserve({}, ReserveRequest{.item = items[static_cast<std::size_t>(r)],
+                                          .quantity = Quantity{1}})
+             .ok())
+      return 1;
   }
   const long with_reservations = rss_kib();
   const double items_n = static_cast<double>(items.size());
-  std::printf("rss KiB: start %ld, open (items_max 1e6) %ld, +%d locations +%d products %ld, "
-              "+%zu items %ld, +%d reservations %ld\n",
-              before_open, opened, kLocations, kProducts, catalog, items.size(), with_items,
-              kReservations, with_reservations);
-  std::printf("open: %ld KiB; per item (catalog entry + slot + stock): %.0f bytes; "
-              "per active reservation: %.0f bytes\n",
-              opened - before_open, (with_items - catalog) * 1024.0 / items_n,
-              (with_reservations - with_items) * 1024.0 / kReservations);
+  std::printf(
+      "rss KiB: start %ld, open (items_max 1e6) %ld, +%d locations +%d products %ld, "
+      "+%zu items %ld, +%d reservations %ld\n",
+      before_open, opened, kLocations, kProducts, catalog, items.size(), with_items, kReservations,
+      with_reservations);
+  std::printf(
+      "open: %ld KiB; per item (catalog entry + slot + stock): %.0f bytes; "
+      "per active reservation: %.0f bytes\n",
+      opened - before_open, (with_items - catalog) * 1024.0 / items_n,
+      (with_reservations - with_items) * 1024.0 / kReservations);
   return 0;
 }

@@ -24,10 +24,14 @@ namespace json = boost::json;
 
 std::string_view to_string(Role role) noexcept {
   switch (role) {
-    case Role::none: return "none";
-    case Role::viewer: return "viewer";
-    case Role::operator_: return "operator";
-    case Role::admin: return "admin";
+    case Role::none:
+      return "none";
+    case Role::viewer:
+      return "viewer";
+    case Role::operator_:
+      return "operator";
+    case Role::admin:
+      return "admin";
   }
   return "none";
 }
@@ -88,10 +92,8 @@ const std::vector<Route>& routes() {
 std::string routes_json() {
   json::array out;
   for (const Route& r : routes()) {
-    out.push_back(json::object{{"method", r.method},
-                               {"path", r.path},
-                               {"role", to_string(r.role)},
-                               {"scoped", r.scoped}});
+    out.push_back(json::object{
+        {"method", r.method}, {"path", r.path}, {"role", to_string(r.role)}, {"scoped", r.scoped}});
   }
   return json::serialize(out);
 }
@@ -128,9 +130,8 @@ bool match(const Route& route, const std::vector<std::string>& segments,
   return true;
 }
 
-constexpr std::array<double, 14> kLatencyBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                    0.005,  0.01,    0.025,  0.05,  0.1,
-                                                    0.25,   0.5,     1.0,    5.0};
+constexpr std::array<double, 14> kLatencyBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0};
 
 std::mutex g_log_mutex;
 
@@ -211,10 +212,12 @@ void Api::check_rate(const Principal& principal) {
     return;
   }
   const double wait = (1 - bucket.tokens) / config_.rate_limit;
-  throw ApiError{429, "rate_limited",
+  throw ApiError{429,
+                 "rate_limited",
                  "more than " + std::to_string(static_cast<std::int64_t>(config_.rate_limit)) +
                      " requests per second for this key",
-                 {}, static_cast<std::int64_t>(std::ceil(wait))};
+                 {},
+                 static_cast<std::int64_t>(std::ceil(wait))};
 }
 
 void Api::handle(const Request& request, Done done) {
@@ -248,9 +251,11 @@ void Api::handle(const Request& request, Done done) {
     }
     if (c->route == Context::kNoRoute) {
       if (path_matched) {
-        Reply reply = error_reply(ApiError{405, "method_not_allowed",
+        Reply reply = error_reply(ApiError{405,
+                                           "method_not_allowed",
                                            request.method + " is not allowed here; use " + allowed,
-                                           {}, std::nullopt},
+                                           {},
+                                           std::nullopt},
                                   request.request_id);
         reply.headers.emplace_back("Allow", allowed);
         finish(c, std::move(reply));
@@ -262,10 +267,12 @@ void Api::handle(const Request& request, Done done) {
     if (route.role != Role::none) {
       c->principal = authenticate(c->request, {});
       if (c->principal.role < route.role) {
-        throw ApiError{403, "forbidden",
+        throw ApiError{403,
+                       "forbidden",
                        "this route needs the " + std::string(to_string(route.role)) +
                            " role; the key has " + std::string(to_string(c->principal.role)),
-                       {}, std::nullopt};
+                       {},
+                       std::nullopt};
       }
       check_rate(c->principal);
     }
@@ -281,9 +288,8 @@ void Api::handle(const Request& request, Done done) {
       std::lock_guard lock(idempotency_mutex_);
       const auto now = std::chrono::steady_clock::now();
       if (now - idempotency_swept_ > std::chrono::minutes(1)) {
-        std::erase_if(idempotency_, [&](const auto& kv) {
-          return kv.second->done && kv.second->expires < now;
-        });
+        std::erase_if(idempotency_,
+                      [&](const auto& kv) { return kv.second->done && kv.second->expires < now; });
         idempotency_swept_ = now;
       }
       auto [it, inserted] = idempotency_.try_emplace(c->idempotency_slot, nullptr);
@@ -293,8 +299,8 @@ void Api::handle(const Request& request, Done done) {
         c->idempotency_slot.clear();  // Not ours: finish() must not touch it.
         if (entry.fingerprint != fingerprint) {
           throw ApiError{422, "idempotency_mismatch",
-                         "this Idempotency-Key was used with a different request", "Idempotency-Key",
-                         std::nullopt};
+                         "this Idempotency-Key was used with a different request",
+                         "Idempotency-Key", std::nullopt};
         }
         if (!entry.done) {
           throw ApiError{409, "request_in_flight",
@@ -344,8 +350,7 @@ void Api::finish(const std::shared_ptr<Context>& c, Reply reply) {
                       {"method", c->request.method},
                       {"path", c->path},
                       {"status", reply.status},
-                      {"durationMs",
-                       std::chrono::duration<double, std::milli>(latency).count()}};
+                      {"durationMs", std::chrono::duration<double, std::milli>(latency).count()}};
     if (!c->principal.key_id.empty()) line["keyId"] = c->principal.key_id;
     const std::string text = json::serialize(line) + "\n";
     std::lock_guard lock(g_log_mutex);
@@ -368,7 +373,8 @@ void Api::record(std::size_t route, unsigned status, std::chrono::nanoseconds la
 
 void Api::metrics(Context& c) {
   std::string out;
-  out += "# HELP inventory_http_requests_total HTTP requests answered, by route and status class.\n";
+  out +=
+      "# HELP inventory_http_requests_total HTTP requests answered, by route and status class.\n";
   out += "# TYPE inventory_http_requests_total counter\n";
   auto route_name = [](std::size_t i) {
     return i < routes().size() ? std::string(routes()[i].method) + " " + routes()[i].path

@@ -44,9 +44,9 @@ struct Config {
   Durability durability = Durability::sync;
   std::string tls_cert;
   std::string tls_key;
-  unsigned threads = 0;                    // 0: the number of cores.
-  double rate_limit = 1000;                // Requests per second per key; 0: off.
-  double rate_burst = 0;                   // 0: 2 x rate_limit.
+  unsigned threads = 0;      // 0: the number of cores.
+  double rate_limit = 1000;  // Requests per second per key; 0: off.
+  double rate_burst = 0;     // 0: 2 x rate_limit.
   std::size_t max_connections = 10000;
   std::size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds header_timeout{10000};
@@ -78,7 +78,7 @@ struct Request {
   std::string if_match;         // The If-Match header.
   std::string last_event_id;    // The Last-Event-ID header.
   std::string content_type;
-  std::string request_id;       // X-Request-Id, sent or generated.
+  std::string request_id;  // X-Request-Id, sent or generated.
 };
 
 struct Reply {

@@ -80,7 +80,8 @@ class Api::Completion final : public WriteCallback {
         } catch (const ApiError& error) {
           reply = error_reply(error, request_id);
         } catch (const std::exception& error) {
-          reply = error_reply(ApiError{500, "internal", error.what(), {}, std::nullopt}, request_id);
+          reply =
+              error_reply(ApiError{500, "internal", error.what(), {}, std::nullopt}, request_id);
         }
       }
       context_->api->finish(context_, std::move(reply));

@@ -20,7 +20,7 @@
 namespace inventory::server {
 namespace json = boost::json;
 
-namespace server_embed {}  // (kDashboardPage, kOpenApi are generated: dashboard_page.cc)
+namespace server_embed {}  // namespace server_embed
 extern const std::string_view kDashboardPage;
 extern const std::string_view kOpenApi;
 
@@ -115,8 +115,9 @@ ApiError not_found(std::string what) {
 }
 
 std::chrono::milliseconds ttl_from(Fields& f, const Limits& limits) {
-  const auto seconds = f.integer("ttlSeconds", false, 1,
-                                 std::chrono::duration_cast<std::chrono::seconds>(limits.ttl_max).count());
+  const auto seconds =
+      f.integer("ttlSeconds", false, 1,
+                std::chrono::duration_cast<std::chrono::seconds>(limits.ttl_max).count());
   return seconds ? std::chrono::milliseconds(*seconds * 1000) : std::chrono::milliseconds(0);
 }
 
@@ -145,9 +146,8 @@ void Api::mutate(Context& c, bool keyed, Call&& call, Build&& build) {
   const WriteOptions options = write_options(c, keyed, completion);
   using R = std::decay_t<decltype(call(options))>;
   auto result = std::make_shared<R>(call(options));
-  completion->returned([result, build = std::forward<Build>(build)]() mutable {
-    return build(*result);
-  });
+  completion->returned(
+      [result, build = std::forward<Build>(build)]() mutable { return build(*result); });
 }
 
 // A preliminary mutation (creating an item before adjusting it): applied in memory now; its
@@ -241,11 +241,11 @@ json::object Api::reservation_json(const ReservationInfo& info) const {
 }
 
 std::string Api::event_json(const Event& e) {
-  json::object out{{"sequence", e.sequence},
-                   {"change", e.change},
-                   {"type", inventory::to_string(e.type)}};
-  out["inventoryId"] = e.item == ItemId{} ? json::value(nullptr)
-                                          : json::value(id_string(static_cast<std::uint64_t>(e.item)));
+  json::object out{
+      {"sequence", e.sequence}, {"change", e.change}, {"type", inventory::to_string(e.type)}};
+  out["inventoryId"] = e.item == ItemId{}
+                           ? json::value(nullptr)
+                           : json::value(id_string(static_cast<std::uint64_t>(e.item)));
   out["reservationId"] = e.reservation == ReservationId{}
                              ? json::value(nullptr)
                              : json::value(id_string(static_cast<std::uint64_t>(e.reservation)));
@@ -270,56 +270,91 @@ std::string Api::event_json(const Event& e) {
 
 void Api::dispatch(Context& c, std::size_t route, const std::vector<std::string>& p) {
   switch (route) {
-    case 0: return list_products(c);
-    case 1: return create_product(c);
-    case 2: return get_product(c, p[0]);
-    case 3: return put_product(c, p[0]);
-    case 4: return delete_product(c, p[0]);
-    case 5: return list_locations(c);
-    case 6: return create_location(c);
-    case 7: return get_location(c, p[0]);
-    case 8: return put_location(c, p[0]);
-    case 9: return delete_location(c, p[0]);
-    case 10: return list_inventory(c);
-    case 11: return adjust_inventory(c);
-    case 12: return bulk_update(c);
-    case 13: return get_inventory(c, p[0]);
-    case 14: return patch_inventory(c, p[0]);
-    case 15: return history(c, p[0]);
-    case 16: return create_reservation(c);
-    case 17: return get_reservation(c, p[0]);
-    case 18: return confirm_reservation(c, p[0]);
-    case 19: return release_reservation(c, p[0]);
-    case 20: return extend_reservation(c, p[0]);
-    case 21: return transfer(c);
-    case 22: return changes(c);
+    case 0:
+      return list_products(c);
+    case 1:
+      return create_product(c);
+    case 2:
+      return get_product(c, p[0]);
+    case 3:
+      return put_product(c, p[0]);
+    case 4:
+      return delete_product(c, p[0]);
+    case 5:
+      return list_locations(c);
+    case 6:
+      return create_location(c);
+    case 7:
+      return get_location(c, p[0]);
+    case 8:
+      return put_location(c, p[0]);
+    case 9:
+      return delete_location(c, p[0]);
+    case 10:
+      return list_inventory(c);
+    case 11:
+      return adjust_inventory(c);
+    case 12:
+      return bulk_update(c);
+    case 13:
+      return get_inventory(c, p[0]);
+    case 14:
+      return patch_inventory(c, p[0]);
+    case 15:
+      return history(c, p[0]);
+    case 16:
+      return create_reservation(c);
+    case 17:
+      return get_reservation(c, p[0]);
+    case 18:
+      return confirm_reservation(c, p[0]);
+    case 19:
+      return release_reservation(c, p[0]);
+    case 20:
+      return extend_reservation(c, p[0]);
+    case 21:
+      return transfer(c);
+    case 22:
+      return changes(c);
     case 23:
     case 24:
       // The transport takes live streams over before they get here (server.cc).
-      throw ApiError{426, "upgrade_required",
+      throw ApiError{426,
+                     "upgrade_required",
                      route == 23 ? "send Accept: text/event-stream" : "send a WebSocket upgrade",
-                     {}, std::nullopt};
-    case 25: return create_subscription(c);
-    case 26: return get_subscription(c, p[0]);
-    case 27: return delete_subscription(c, p[0]);
-    case 28: return create_key(c);
-    case 29: return delete_key(c, p[0]);
-    case 30: return c.reply(200, json::object{{"status", "ok"}});
+                     {},
+                     std::nullopt};
+    case 25:
+      return create_subscription(c);
+    case 26:
+      return get_subscription(c, p[0]);
+    case 27:
+      return delete_subscription(c, p[0]);
+    case 28:
+      return create_key(c);
+    case 29:
+      return delete_key(c, p[0]);
+    case 30:
+      return c.reply(200, json::object{{"status", "ok"}});
     case 31:
       if (!ready()) {
-        throw ApiError{503, "unavailable",
+        throw ApiError{503,
+                       "unavailable",
                        shutting_down_.load() ? "shutting down" : "the journal failed; read-only",
-                       {}, std::nullopt};
+                       {},
+                       std::nullopt};
       }
       return c.reply(200, json::object{{"status", "ready"}});
-    case 32: return metrics(c);
+    case 32:
+      return metrics(c);
     case 33:
       return c.reply(Reply{.status = 200, .body = std::string(kOpenApi)});
     case 34:
       return c.reply(Reply{.status = 200,
                            .body = std::string(kDashboardPage),
                            .content_type = "text/html; charset=utf-8"});
-    default: throw not_found("no route");
+    default:
+      throw not_found("no route");
   }
 }
 
@@ -413,7 +448,8 @@ void Api::delete_product(Context& c, const std::string& id) {
   const bool force = flag(c, "force");
   if (!c.request.body.empty()) Fields(body_of(c), "").finish();
   mutate(
-      c, true, [&, id, force](const WriteOptions& o) { return engine_.remove_product(o, id, force); },
+      c, true,
+      [&, id, force](const WriteOptions& o) { return engine_.remove_product(o, id, force); },
       [id](Status& s) {
         if (s.code() == StatusCode::not_found) throw not_found("no product " + id);
         ok_or_throw(s);
@@ -430,10 +466,10 @@ void Api::list_locations(Context& c) {
   for (const Location& l : locations.items) {
     if (c.principal.may_see(l.id)) items.push_back(location_json(l));
   }
-  c.reply(200, json::object{{"items", std::move(items)},
-                            {"nextCursor", locations.next_cursor
-                                               ? json::value(*locations.next_cursor)
-                                               : json::value(nullptr)}});
+  c.reply(200,
+          json::object{{"items", std::move(items)},
+                       {"nextCursor", locations.next_cursor ? json::value(*locations.next_cursor)
+                                                            : json::value(nullptr)}});
 }
 
 void Api::get_location(Context& c, const std::string& id) {
@@ -574,8 +610,8 @@ void Api::adjust_inventory(Context& c) {
     }
     // First positive adjustment: create the item (applied now; durable with the adjustment).
     WriteOptions create = write_options(c, false, &g_unwaited);
-    auto created = engine_.upsert_item(create, {.product_id = product_id,
-                                                .location_id = location_id});
+    auto created =
+        engine_.upsert_item(create, {.product_id = product_id, .location_id = location_id});
     if (!created.ok()) {
       if (created.status().code() == StatusCode::already_exists ||
           created.status().code() == StatusCode::version_conflict) {
@@ -591,8 +627,8 @@ void Api::adjust_inventory(Context& c) {
   const ItemId id = *item;
   auto write = [&, id, reason, reference, occurred, adjustment](WriteOptions o) {
     o.occurred_at = occurred;
-    return engine_.adjust(o, {.item = id, .delta = Quantity{adjustment}, .reason = reason,
-                              .reference = reference});
+    return engine_.adjust(
+        o, {.item = id, .delta = Quantity{adjustment}, .reason = reason, .reference = reference});
   };
   mutate(c, true, write, [this, product_id, location_id](Result<StockLevel>& r) {
     return Reply{.status = 200,
@@ -628,15 +664,17 @@ void Api::patch_inventory(Context& c, const std::string& id) {
   if (!c.request.if_match.empty()) {
     std::string_view tag = c.request.if_match;
     if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+      tag = tag.substr(1, tag.size() - 2);
     const auto v = parse_u64(tag);
     if (!v) throw_invalid("If-Match", "must be the item's version");
     if (expected && *expected != Version{*v}) throw_invalid("If-Match", "differs from version");
     expected = Version{*v};
   }
   if (!stock && !policy_changed) {
-    throw_invalid("body", "set at least one of stockLevel, safetyStock, lowStockThreshold, "
-                          "backorderLimit");
+    throw_invalid("body",
+                  "set at least one of stockLevel, safetyStock, lowStockThreshold, "
+                  "backorderLimit");
   }
   auto reason_text = std::make_shared<std::string>(reason);
   const ItemId item = info.level.item;
@@ -649,8 +687,10 @@ void Api::patch_inventory(Context& c, const std::string& id) {
     return mutate(
         c, true,
         [&, item, expected, reason_text, stock](const WriteOptions& o) {
-          return engine_.set_on_hand(o, {.item = item, .on_hand = Quantity{*stock},
-                                         .expected_version = expected, .reason = *reason_text});
+          return engine_.set_on_hand(o, {.item = item,
+                                         .on_hand = Quantity{*stock},
+                                         .expected_version = expected,
+                                         .reason = *reason_text});
         },
         [render](Result<StockLevel>& r) { return render(value_or_throw(r)); });
   }
@@ -658,15 +698,17 @@ void Api::patch_inventory(Context& c, const std::string& id) {
     return mutate(
         c, true,
         [&, item, policy, expected](const WriteOptions& o) {
-          return engine_.set_policy(o, {.item = item, .policy = policy,
-                                        .expected_version = expected});
+          return engine_.set_policy(o,
+                                    {.item = item, .policy = policy, .expected_version = expected});
         },
         [render](Result<StockLevel>& r) { return render(value_or_throw(r)); });
   }
   // Both: one atomic batch.
   auto batch = std::make_shared<WriteBatch>();
   if (stock) {
-    batch->set_on_hand({.item = item, .on_hand = Quantity{*stock}, .expected_version = expected,
+    batch->set_on_hand({.item = item,
+                        .on_hand = Quantity{*stock},
+                        .expected_version = expected,
                         .reason = *reason_text});
     expected.reset();  // The policy change follows the count inside the same atomic batch.
   }
@@ -707,7 +749,8 @@ void Api::bulk_update(Context& c) {
       Fields of(operations[i], prefix);
       op.product_id = *of.text("productId", true, kIdMax);
       op.location_id = *of.text("locationId", true, kIdMax);
-      op.adjustment = of.integer("adjustment", false, -limits.adjustment_max, limits.adjustment_max);
+      op.adjustment =
+          of.integer("adjustment", false, -limits.adjustment_max, limits.adjustment_max);
       op.stock = of.integer("stockLevel", false, 0, kQuantityMax);
       op.reason = of.text("reason", false, 256, true).value_or("bulk update");
       op.reference = of.text("reference", false, 64, true).value_or("");
@@ -715,7 +758,8 @@ void Api::bulk_update(Context& c) {
       if (op.adjustment.has_value() == op.stock.has_value()) {
         throw_invalid(prefix + "adjustment", "set exactly one of adjustment and stockLevel");
       }
-      if (op.adjustment && *op.adjustment == 0) throw_invalid(prefix + "adjustment", "must not be 0");
+      if (op.adjustment && *op.adjustment == 0)
+        throw_invalid(prefix + "adjustment", "must not be 0");
       if (!c.principal.may_see(op.location_id)) {
         throw ApiError{404, "not_found", "no location " + op.location_id, prefix + "locationId",
                        std::nullopt};
@@ -723,15 +767,15 @@ void Api::bulk_update(Context& c) {
       auto item = engine_.find_item({}, op.product_id, op.location_id);
       if (!item.ok()) {
         if (op.adjustment && *op.adjustment < 0) {
-          throw ApiError{404, "not_found",
-                         "no inventory of product " + op.product_id + " at location " +
-                             op.location_id,
-                         prefix + "productId", std::nullopt};
+          throw ApiError{
+              404, "not_found",
+              "no inventory of product " + op.product_id + " at location " + op.location_id,
+              prefix + "productId", std::nullopt};
         }
         // Created up front (an empty item); the stock change itself is in the batch.
-        auto created = engine_.upsert_item(write_options(c, false, &g_unwaited),
-                                           {.product_id = op.product_id,
-                                            .location_id = op.location_id});
+        auto created =
+            engine_.upsert_item(write_options(c, false, &g_unwaited),
+                                {.product_id = op.product_id, .location_id = op.location_id});
         if (!created.ok()) {
           item = engine_.find_item({}, op.product_id, op.location_id);
           if (!item.ok()) throw_status(created.status(), prefix);
@@ -754,10 +798,14 @@ void Api::bulk_update(Context& c) {
     const Op& op = (*ops)[i];
     if (op.error) continue;
     if (op.adjustment) {
-      batch->adjust({.item = op.item, .delta = Quantity{*op.adjustment}, .reason = op.reason,
+      batch->adjust({.item = op.item,
+                     .delta = Quantity{*op.adjustment},
+                     .reason = op.reason,
                      .reference = op.reference});
     } else {
-      batch->set_on_hand({.item = op.item, .on_hand = Quantity{*op.stock}, .reason = op.reason,
+      batch->set_on_hand({.item = op.item,
+                          .on_hand = Quantity{*op.stock},
+                          .reason = op.reason,
                           .reference = op.reference});
     }
     in_batch.push_back(i);
@@ -772,8 +820,8 @@ void Api::bulk_update(Context& c) {
     };
     for (std::size_t i = 0; i < ops->size(); ++i) {
       if ((*ops)[i].error) {
-        results[i] = json::object{{"index", i}, {"status", "failed"},
-                                  {"error", error_json(*(*ops)[i].error)}};
+        results[i] = json::object{
+            {"index", i}, {"status", "failed"}, {"error", error_json(*(*ops)[i].error)}};
       }
     }
     if (!r.ok()) {
@@ -799,12 +847,14 @@ void Api::bulk_update(Context& c) {
       const OperationResult& result = r->results[b];
       const Op& op = (*ops)[in_batch[b]];
       if (result.status.ok()) {
-        results[in_batch[b]] = json::object{
-            {"index", in_batch[b]}, {"status", "ok"},
-            {"item", item_json(result.levels.back(), op.product_id, op.location_id)}};
+        results[in_batch[b]] =
+            json::object{{"index", in_batch[b]},
+                         {"status", "ok"},
+                         {"item", item_json(result.levels.back(), op.product_id, op.location_id)}};
       } else {
         results[in_batch[b]] = json::object{
-            {"index", in_batch[b]}, {"status", "failed"},
+            {"index", in_batch[b]},
+            {"status", "failed"},
             {"error", error_json(to_api_error(
                           result.status, result.status.field().find('[') == std::string_view::npos
                                              ? "operations[" + std::to_string(in_batch[b]) + "]."
@@ -842,8 +892,7 @@ void Api::history(Context& c, const std::string& id) {
   std::deque<Event> newest;
   std::uint64_t after = 0;
   for (;;) {
-    HistoryRequest request{.item = info.level.item, .after = after, .until = until,
-                           .limit = 1000};
+    HistoryRequest request{.item = info.level.item, .after = after, .until = until, .limit = 1000};
     auto events = engine_.history(request);
     if (!events.ok()) throw_status(events.status());
     for (Event& e : *events) {
@@ -859,9 +908,10 @@ void Api::history(Context& c, const std::string& id) {
   for (auto it = newest.rbegin(); it != newest.rend(); ++it) {
     items.push_back(json::parse(event_json(*it)));
   }
-  c.reply(200, json::object{{"items", std::move(items)},
-                            {"nextCursor", more ? json::value(std::to_string(newest.front().sequence))
-                                                : json::value(nullptr)}});
+  c.reply(200,
+          json::object{{"items", std::move(items)},
+                       {"nextCursor", more ? json::value(std::to_string(newest.front().sequence))
+                                           : json::value(nullptr)}});
 }
 
 // ---- Reservations and transfers ----
@@ -883,28 +933,29 @@ void Api::create_reservation(Context& c) {
     const std::string location_id = *lf.text("locationId", true, kIdMax);
     const std::int64_t quantity = *lf.integer("quantity", true, 1, limits.adjustment_max);
     lf.finish();
-    lines->push_back({item_for(c, product_id, location_id, prefix + "productId"),
-                      Quantity{quantity}});
+    lines->push_back(
+        {item_for(c, product_id, location_id, prefix + "productId"), Quantity{quantity}});
   }
   mutate(
       c, true,
       [&, lines, ttl, reference](const WriteOptions& o) {
-        return engine_.reserve(o, ReserveLinesRequest{.lines = *lines, .ttl = ttl,
-                                                      .reference = reference});
+        return engine_.reserve(
+            o, ReserveLinesRequest{.lines = *lines, .ttl = ttl, .reference = reference});
       },
       [this](Result<ReservationId>& r) {
         if (!r.ok()) {
           ApiError error = to_api_error(r.status());
           if (r.status().index() >= 0) {
-            error.field = "lines[" + std::to_string(r.status().index()) + "]" +
-                          (error.field.empty() || error.field.starts_with("lines")
-                               ? std::string()
-                               : "." + error.field);
+            error.field =
+                "lines[" + std::to_string(r.status().index()) + "]" +
+                (error.field.empty() || error.field.starts_with("lines") ? std::string()
+                                                                         : "." + error.field);
           }
           throw error;
         }
         auto info = engine_.get_reservation({}, *r);
-        return Reply{.status = 201, .body = json::serialize(reservation_json(value_or_throw(info)))};
+        return Reply{.status = 201,
+                     .body = json::serialize(reservation_json(value_or_throw(info)))};
       });
 }
 
@@ -925,8 +976,8 @@ void Api::confirm_reservation(Context& c, const std::string& id) {
       const std::string location_id = *lf.text("locationId", true, kIdMax);
       const std::int64_t quantity = *lf.integer("quantity", true, 0, kQuantityMax);
       lf.finish();
-      quantities->push_back({item_for(c, product_id, location_id, prefix + "productId"),
-                             Quantity{quantity}});
+      quantities->push_back(
+          {item_for(c, product_id, location_id, prefix + "productId"), Quantity{quantity}});
     }
   }
   f.finish();
@@ -939,7 +990,8 @@ void Api::confirm_reservation(Context& c, const std::string& id) {
       [this, rid](Status& s) {
         ok_or_throw(s);
         auto after = engine_.get_reservation({}, rid);
-        return Reply{.status = 200, .body = json::serialize(reservation_json(value_or_throw(after)))};
+        return Reply{.status = 200,
+                     .body = json::serialize(reservation_json(value_or_throw(after)))};
       });
 }
 
@@ -952,7 +1004,8 @@ void Api::release_reservation(Context& c, const std::string& id) {
       [this, rid](Status& s) {
         ok_or_throw(s);
         auto after = engine_.get_reservation({}, rid);
-        return Reply{.status = 200, .body = json::serialize(reservation_json(value_or_throw(after)))};
+        return Reply{.status = 200,
+                     .body = json::serialize(reservation_json(value_or_throw(after)))};
       });
 }
 
@@ -969,7 +1022,8 @@ void Api::extend_reservation(Context& c, const std::string& id) {
       [this, rid](Result<Timestamp>& r) {
         value_or_throw(r);
         auto after = engine_.get_reservation({}, rid);
-        return Reply{.status = 200, .body = json::serialize(reservation_json(value_or_throw(after)))};
+        return Reply{.status = 200,
+                     .body = json::serialize(reservation_json(value_or_throw(after)))};
       });
 }
 
@@ -1008,15 +1062,18 @@ void Api::transfer(Context& c) {
   mutate(
       c, true,
       [&, from_item, target, quantity, reason, reference](const WriteOptions& o) {
-        return engine_.transfer(o, {.from = from_item, .to = target, .quantity = Quantity{quantity},
-                                    .reason = reason, .reference = reference});
+        return engine_.transfer(o, {.from = from_item,
+                                    .to = target,
+                                    .quantity = Quantity{quantity},
+                                    .reason = reason,
+                                    .reference = reference});
       },
       [this, product_id, from, to](Result<TransferReceipt>& r) {
         auto& receipt = value_or_throw(r);
         return Reply{.status = 200,
-                     .body = json::serialize(json::object{
-                         {"from", item_json(receipt.from, product_id, from)},
-                         {"to", item_json(receipt.to, product_id, to)}})};
+                     .body = json::serialize(
+                         json::object{{"from", item_json(receipt.from, product_id, from)},
+                                      {"to", item_json(receipt.to, product_id, to)}})};
       });
 }
 
@@ -1081,8 +1138,9 @@ std::variant<StreamRequest, Reply> Api::open_stream(const Request& request) {
     if (resume.empty() && after) resume = *after;
     if (!resume.empty()) {
       const auto n = parse_u64(resume);
-      if (!n) throw_invalid(request.last_event_id.empty() ? "after" : "Last-Event-ID",
-                            "must be a sequence number");
+      if (!n)
+        throw_invalid(request.last_event_id.empty() ? "after" : "Last-Event-ID",
+                      "must be a sequence number");
       stream.subscribe.after = *n;
     }
     stream.subscribe.filter = event_filter(*c);
@@ -1158,8 +1216,8 @@ void Api::get_subscription(Context& c, const std::string& id) {
     out["deliveredThrough"] = stats->cursor;
     out["delivered"] = stats->delivered;
     out["failedAttempts"] = stats->failures;
-    out["lastError"] = stats->last_error.empty() ? json::value(nullptr)
-                                                 : json::value(stats->last_error);
+    out["lastError"] =
+        stats->last_error.empty() ? json::value(nullptr) : json::value(stats->last_error);
   }
   c.reply(200, out);
 }
@@ -1210,7 +1268,8 @@ void Api::create_key(Context& c) {
     // A location-limited admin cannot mint keys wider than itself.
     if (locations.empty()) throw_invalid("locations", "must be within this key's locations");
     for (const auto& l : locations) {
-      if (!c.principal.may_see(l)) throw_invalid("locations", "must be within this key's locations");
+      if (!c.principal.may_see(l))
+        throw_invalid("locations", "must be within this key's locations");
     }
   }
   auto self = c.shared_from_this();

@@ -29,8 +29,8 @@ std::string rfc3339(Timestamp time) {
 }
 
 std::string rfc3339_now() {
-  return rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now()));
+  return rfc3339(
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
 }
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {
@@ -90,8 +90,8 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
   tm.tm_min = *minute;
   tm.tm_sec = *second;
   const std::time_t seconds = timegm(&tm);
-  return Timestamp(std::chrono::milliseconds((static_cast<std::int64_t>(seconds) -
-                                              offset_seconds) * 1000 + millis));
+  return Timestamp(std::chrono::milliseconds(
+      (static_cast<std::int64_t>(seconds) - offset_seconds) * 1000 + millis));
 }
 
 std::string api_field(std::string_view engine_field, std::string_view prefix) {
@@ -114,8 +114,7 @@ std::string api_field(std::string_view engine_field, std::string_view prefix) {
       {"cursor", "cursor"},
   };
   // "operations[3].delta", "lines[1].quantity": keep the element, map the rest.
-  if (const auto dot = engine_field.find("]."); dot != std::string_view::npos &&
-                                                 prefix.empty()) {
+  if (const auto dot = engine_field.find("]."); dot != std::string_view::npos && prefix.empty()) {
     return api_field(engine_field.substr(dot + 2), engine_field.substr(0, dot + 2));
   }
   if (engine_field.empty()) {
@@ -146,20 +145,62 @@ ApiError to_api_error(const Status& status, std::string_view field_prefix) {
   unsigned http = 500;
   std::string code;
   switch (status.code()) {
-    case StatusCode::ok: http = 200; code = "ok"; break;
-    case StatusCode::invalid_argument: http = 400; code = "invalid_argument"; break;
-    case StatusCode::not_found: http = 404; code = "not_found"; break;
-    case StatusCode::already_exists: http = 409; code = "already_exists"; break;
-    case StatusCode::insufficient_stock: http = 409; code = "insufficient_stock"; break;
-    case StatusCode::version_conflict: http = 409; code = "version_conflict"; break;
-    case StatusCode::reservation_not_active: http = 409; code = "reservation_not_active"; break;
-    case StatusCode::idempotency_mismatch: http = 422; code = "idempotency_mismatch"; break;
-    case StatusCode::limit_exceeded: http = 400; code = "limit_exceeded"; break;
-    case StatusCode::not_supported: http = 501; code = "not_supported"; break;
-    case StatusCode::busy: http = 409; code = "request_in_flight"; break;
-    case StatusCode::io_error: http = 503; code = "unavailable"; break;
-    case StatusCode::corruption: http = 500; code = "internal"; break;
-    case StatusCode::failed_precondition: http = 409; code = "failed_precondition"; break;
+    case StatusCode::ok:
+      http = 200;
+      code = "ok";
+      break;
+    case StatusCode::invalid_argument:
+      http = 400;
+      code = "invalid_argument";
+      break;
+    case StatusCode::not_found:
+      http = 404;
+      code = "not_found";
+      break;
+    case StatusCode::already_exists:
+      http = 409;
+      code = "already_exists";
+      break;
+    case StatusCode::insufficient_stock:
+      http = 409;
+      code = "insufficient_stock";
+      break;
+    case StatusCode::version_conflict:
+      http = 409;
+      code = "version_conflict";
+      break;
+    case StatusCode::reservation_not_active:
+      http = 409;
+      code = "reservation_not_active";
+      break;
+    case StatusCode::idempotency_mismatch:
+      http = 422;
+      code = "idempotency_mismatch";
+      break;
+    case StatusCode::limit_exceeded:
+      http = 400;
+      code = "limit_exceeded";
+      break;
+    case StatusCode::not_supported:
+      http = 501;
+      code = "not_supported";
+      break;
+    case StatusCode::busy:
+      http = 409;
+      code = "request_in_flight";
+      break;
+    case StatusCode::io_error:
+      http = 503;
+      code = "unavailable";
+      break;
+    case StatusCode::corruption:
+      http = 500;
+      code = "internal";
+      break;
+    case StatusCode::failed_precondition:
+      http = 409;
+      code = "failed_precondition";
+      break;
   }
   return ApiError{http, std::move(code), std::string(status.message()),
                   status.field().empty() ? std::string() : api_field(status.field(), field_prefix),
@@ -211,8 +252,8 @@ std::optional<std::string> Fields::text(std::string_view name, bool required,
   return std::string(s->data(), s->size());
 }
 
-std::optional<std::int64_t> Fields::integer(std::string_view name, bool required,
-                                            std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> Fields::integer(std::string_view name, bool required, std::int64_t min,
+                                            std::int64_t max) {
   const json::value* v = value(name, required);
   if (v == nullptr) return std::nullopt;
   std::int64_t n = 0;
@@ -230,7 +271,8 @@ std::optional<std::int64_t> Fields::integer(std::string_view name, bool required
   } else {
     throw_invalid(prefix_ + std::string(name), "must be an integer");
   }
-  if (n < min) throw_invalid(prefix_ + std::string(name), "must be at least " + std::to_string(min));
+  if (n < min)
+    throw_invalid(prefix_ + std::string(name), "must be at least " + std::to_string(min));
   if (n > max) throw_invalid(prefix_ + std::string(name), "must be at most " + std::to_string(max));
   return n;
 }
@@ -248,8 +290,7 @@ const json::array* Fields::array(std::string_view name, bool required, std::size
   const json::array* a = v->if_array();
   if (a == nullptr) throw_invalid(prefix_ + std::string(name), "must be an array");
   if (a->size() > max_size) {
-    throw ApiError{400, "limit_exceeded",
-                   "has more than " + std::to_string(max_size) + " entries",
+    throw ApiError{400, "limit_exceeded", "has more than " + std::to_string(max_size) + " entries",
                    prefix_ + std::string(name), std::nullopt};
   }
   return a;

@@ -15,8 +15,9 @@
 
 #include <boost/json.hpp>
 
-#include "api.h"
 #include "inventory/engine.h"
+
+#include "api.h"
 
 namespace inventory::server {
 

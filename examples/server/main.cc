@@ -4,12 +4,8 @@
 //
 //   inventory-server --data ./inventory-data --listen 127.0.0.1:8080
 
-#include <pthread.h>
-#include <signal.h>
-
-#include <csignal>
-
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +18,8 @@
 #include "server.h"
 #include "state_store.h"
 #include "webhooks.h"
+#include <pthread.h>
+#include <signal.h>
 
 namespace {
 
@@ -71,7 +69,8 @@ Config parse(int argc, char** argv, bool* print_routes) {
         host = host.substr(1, host.size() - 2);
       }
       config.host = host;
-      config.port = static_cast<std::uint16_t>(number("--listen port", listen.substr(colon + 1), 0, 65535));
+      config.port =
+          static_cast<std::uint16_t>(number("--listen port", listen.substr(colon + 1), 0, 65535));
     } else if (flag == "--bootstrap-admin-key") {
       config.bootstrap_admin_key = value();
       if (config.bootstrap_admin_key.size() < 16 || config.bootstrap_admin_key.size() > 128) {
@@ -174,8 +173,9 @@ int main(int argc, char** argv) {
     store.set_bootstrap_key(config.bootstrap_admin_key);
     std::string first_key;
     if (config.bootstrap_admin_key.empty() && !store.has_keys()) {
-      first_key = store.create_key(inventory::server::Role::admin, {}, "first admin key",
-                                   inventory::server::rfc3339_now())
+      first_key = store
+                      .create_key(inventory::server::Role::admin, {}, "first admin key",
+                                  inventory::server::rfc3339_now())
                       .second;
     }
     {

@@ -2,16 +2,12 @@
 
 #include "server.h"
 
-#include <openssl/ssl.h>
-
 #include <atomic>
 #include <deque>
 #include <iostream>
 #include <list>
 #include <mutex>
 #include <thread>
-
-#include <signal.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -22,6 +18,8 @@
 
 #include "api_util.h"
 #include "signing.h"
+#include <openssl/ssl.h>
+#include <signal.h>
 
 namespace inventory::server {
 namespace {
@@ -39,8 +37,8 @@ constexpr auto kHeartbeat = std::chrono::seconds(15);
 
 void log_event(const std::string& level, const std::string& message,
                const std::string& request_id = {}) {
-  boost::json::object line{{"ts", rfc3339_now()}, {"level", level}, {"msg", message},
-                           {"requestId", request_id}};
+  boost::json::object line{
+      {"ts", rfc3339_now()}, {"level", level}, {"msg", message}, {"requestId", request_id}};
   const std::string text = boost::json::serialize(line) + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
@@ -67,7 +65,8 @@ namespace {
 class ConnectionToken {
  public:
   explicit ConnectionToken(Shared& shared) : shared_(&shared) {}
-  ConnectionToken(ConnectionToken&& other) noexcept : shared_(std::exchange(other.shared_, nullptr)) {}
+  ConnectionToken(ConnectionToken&& other) noexcept
+      : shared_(std::exchange(other.shared_, nullptr)) {}
   ConnectionToken& operator=(ConnectionToken&&) = delete;
   ~ConnectionToken() {
     if (shared_ != nullptr) shared_->connections.fetch_sub(1);
@@ -119,7 +118,9 @@ template <class Derived>
 class StreamBase : public std::enable_shared_from_this<Derived> {
  public:
   StreamBase(Shared& shared, StreamRequest request, ConnectionToken token, std::string request_id)
-      : shared_(shared), request_(std::move(request)), token_(std::move(token)),
+      : shared_(shared),
+        request_(std::move(request)),
+        token_(std::move(token)),
         request_id_(std::move(request_id)) {}
 
   ~StreamBase() {
@@ -133,9 +134,8 @@ class StreamBase : public std::enable_shared_from_this<Derived> {
       subscription_->cancel();
     } else if (subscription_) {
       // cancel() joins the dispatcher thread: not on an I/O thread while serving.
-      net::post(shared_.blocking, [s = std::shared_ptr<Subscription>(std::move(subscription_))] {
-        s->cancel();
-      });
+      net::post(shared_.blocking,
+                [s = std::shared_ptr<Subscription>(std::move(subscription_))] { s->cancel(); });
     }
   }
 
@@ -146,8 +146,10 @@ class StreamBase : public std::enable_shared_from_this<Derived> {
       queue_.push_back(std::move(text));
     }
     if (queued_bytes_ > shared_.config.stream_queue_bytes) {
-      log_event("warn", "live stream closed: slow consumer (" + std::to_string(queued_bytes_) +
-                            " bytes queued)", request_id_);
+      log_event(
+          "warn",
+          "live stream closed: slow consumer (" + std::to_string(queued_bytes_) + " bytes queued)",
+          request_id_);
       queue_.clear();
       queued_bytes_ = 0;
       derived().slow();
@@ -164,8 +166,8 @@ class StreamBase : public std::enable_shared_from_this<Derived> {
   Derived& derived() { return static_cast<Derived&>(*this); }
 
   bool subscribe() {
-    auto observer = std::make_shared<StreamObserver<Derived>>(this->weak_from_this(),
-                                                              derived().executor());
+    auto observer =
+        std::make_shared<StreamObserver<Derived>>(this->weak_from_this(), derived().executor());
     auto subscription = shared_.engine.subscribe(observer, request_.subscribe);
     if (!subscription.ok()) {
       log_event("error", "live stream: subscribe failed: " + subscription.status().to_string(),
@@ -208,12 +210,13 @@ class SseSession final : public StreamBase<SseSession<Stream>> {
         heartbeat_(stream_.get_executor()) {}
 
   static std::string frame(const Event& e) {
-    return "id: " + std::to_string(e.sequence) + "\nevent: " + std::string(inventory::to_string(e.type)) +
+    return "id: " + std::to_string(e.sequence) +
+           "\nevent: " + std::string(inventory::to_string(e.type)) +
            "\ndata: " + Api::event_json(e) + "\n\n";
   }
   std::string gap_frame(std::uint64_t after, std::uint64_t last) {
-    return "event: gap\ndata: {\"after\":" + std::to_string(after) + ",\"last\":" +
-           std::to_string(last) + "}\n\n";
+    return "event: gap\ndata: {\"after\":" + std::to_string(after) +
+           ",\"last\":" + std::to_string(last) + "}\n\n";
   }
   net::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -271,11 +274,11 @@ class SseSession final : public StreamBase<SseSession<Stream>> {
  private:
   // The client never sends anything after the request: a read completes only when it leaves.
   void watch() {
-    stream_.async_read_some(net::buffer(sink_), [self = this->shared_from_this()](
-                                                    beast::error_code ec, std::size_t) {
-      if (ec) return self->shutdown();
-      self->watch();
-    });
+    stream_.async_read_some(net::buffer(sink_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->shutdown();
+                              self->watch();
+                            });
   }
 
   void beat() {
@@ -315,18 +318,18 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
 
   static std::string frame(const Event& e) { return Api::event_json(e); }
   std::string gap_frame(std::uint64_t after, std::uint64_t last) {
-    return "{\"type\":\"gap\",\"after\":" + std::to_string(after) + ",\"last\":" +
-           std::to_string(last) + "}";
+    return "{\"type\":\"gap\",\"after\":" + std::to_string(after) +
+           ",\"last\":" + std::to_string(last) + "}";
   }
   net::any_io_executor executor() { return ws_.get_executor(); }
 
   void start(http::request<http::string_body> request) {
     lowest(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.set_option(websocket::stream_base::decorator([id = this->request_id_](
-                                                         websocket::response_type& response) {
-      response.set("X-Request-Id", id);
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [id = this->request_id_](websocket::response_type& response) {
+          response.set("X-Request-Id", id);
+        }));
     ws_.text(true);
     ws_.async_accept(request, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
@@ -351,15 +354,15 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
     auto text = std::make_shared<std::string>(std::move(this->queue_.front()));
     this->queue_.pop_front();
     this->queued_bytes_ -= std::min(this->queued_bytes_, text->size());
-    ws_.async_write(net::buffer(*text), [self = this->shared_from_this(), text](
-                                            beast::error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) {
-        self->closed_ = true;
-        return;
-      }
-      self->pump();
-    });
+    ws_.async_write(net::buffer(*text),
+                    [self = this->shared_from_this(), text](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (ec) {
+                        self->closed_ = true;
+                        return;
+                      }
+                      self->pump();
+                    });
   }
 
   void slow() {
@@ -453,14 +456,15 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
                          request_id);
     }
     if (ec == http::error::header_limit) {
-      return write_error(ApiError{431, "header_too_large", "the header is larger than 16 KiB", {},
-                                  std::nullopt},
-                         request_id);
+      return write_error(
+          ApiError{431, "header_too_large", "the header is larger than 16 KiB", {}, std::nullopt},
+          request_id);
     }
     if (ec) {
-      return write_error(ApiError{400, "invalid_argument", "malformed HTTP request: " + ec.message(),
-                                  {}, std::nullopt},
-                         request_id);
+      return write_error(
+          ApiError{
+              400, "invalid_argument", "malformed HTTP request: " + ec.message(), {}, std::nullopt},
+          request_id);
     }
     auto message = parser_->release();
     lowest(stream_).expires_never();
@@ -477,9 +481,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     request.last_event_id = std::string(message["Last-Event-ID"]);
     request.content_type = std::string(message[http::field::content_type]);
     const std::string_view sent_id = message["X-Request-Id"];
-    const bool usable = !sent_id.empty() && sent_id.size() <= 128 &&
-                        std::all_of(sent_id.begin(), sent_id.end(),
-                                    [](char ch) { return ch > 32 && ch < 127; });
+    const bool usable =
+        !sent_id.empty() && sent_id.size() <= 128 &&
+        std::all_of(sent_id.begin(), sent_id.end(), [](char ch) { return ch > 32 && ch < 127; });
     request.request_id = usable ? std::string(sent_id) : request_id;
 
     const std::string_view target = request.target;
@@ -495,9 +499,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
         const auto start = std::chrono::steady_clock::now();
         shared_.api.record(ws ? 24 : 23, ws ? 101 : 200, std::chrono::steady_clock::now() - start);
         if (ws) {
-          auto session = std::make_shared<WsSession<Stream>>(
-              shared_, std::move(stream_), std::move(stream_request), std::move(token_),
-              request.request_id);
+          auto session = std::make_shared<WsSession<Stream>>(shared_, std::move(stream_),
+                                                             std::move(stream_request),
+                                                             std::move(token_), request.request_id);
           session->start(std::move(message));
         } else {
           auto session = std::make_shared<SseSession<Stream>>(
@@ -510,10 +514,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     }
     if (!request.body.empty() && request.method != "GET" &&
         request.content_type.find("application/json") == std::string::npos) {
-      return write_error(ApiError{415, "unsupported_media_type",
-                                  "send the body as Content-Type: application/json",
-                                  "Content-Type", std::nullopt},
-                         request.request_id);
+      return write_error(
+          ApiError{415, "unsupported_media_type", "send the body as Content-Type: application/json",
+                   "Content-Type", std::nullopt},
+          request.request_id);
     }
     auto executor = stream_.get_executor();
     shared_.api.handle(request, [self = this->shared_from_this(), executor,
@@ -542,12 +546,12 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     response->keep_alive(keep);
     response->prepare_payload();
     lowest(stream_).expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *response,
-                      [self = this->shared_from_this(), response, keep](beast::error_code ec,
-                                                                       std::size_t) {
-                        if (ec || !keep) return self->close();
-                        self->read();
-                      });
+    http::async_write(
+        stream_, *response,
+        [self = this->shared_from_this(), response, keep](beast::error_code ec, std::size_t) {
+          if (ec || !keep) return self->close();
+          self->read();
+        });
   }
 
   void close() {
@@ -626,22 +630,19 @@ struct Server::Impl {
 
 Server::Server(const Config& config, Api& api, Engine& engine)
     : impl_(std::make_unique<Impl>(config, api, engine)) {
-  api.set_executors(
-      [this](std::function<void()> f) { net::post(impl_->io, std::move(f)); },
-      [this](std::function<void()> f) { net::post(impl_->blocking, std::move(f)); });
+  api.set_executors([this](std::function<void()> f) { net::post(impl_->io, std::move(f)); },
+                    [this](std::function<void()> f) { net::post(impl_->blocking, std::move(f)); });
 }
 
-Server::~Server() {
-  impl_->blocking.join();
-}
+Server::~Server() { impl_->blocking.join(); }
 
 std::string Server::bind() {
   Impl& s = *impl_;
   if (!s.config.tls_cert.empty()) {
     s.use_tls = true;
     s.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                      ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                      ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(s.tls.native_handle(), TLS1_2_VERSION);
     beast::error_code ec;
     s.tls.use_certificate_chain_file(s.config.tls_cert, ec);
@@ -696,7 +697,8 @@ void Server::run(const std::function<void()>& before_exit) {
     });
   };
   auto begin_shutdown = [&, deadline](int signal) {
-    log_event("info", std::string("shutting down on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+    log_event("info",
+              std::string("shutting down on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
     s.shared.stopping.store(true);
     s.shared.api.set_shutting_down();
     beast::error_code ignored;

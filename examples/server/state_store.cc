@@ -2,10 +2,6 @@
 
 #include "state_store.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +12,9 @@
 #include <boost/json.hpp>
 
 #include "signing.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace inventory::server {
 namespace {
@@ -152,8 +151,11 @@ std::optional<ApiKey> StateStore::authenticate(std::string_view presented) const
 
 std::pair<ApiKey, std::string> StateStore::create_key(Role role, std::vector<std::string> locations,
                                                       std::string name, std::string created_at) {
-  ApiKey key{.id = random_hex(6), .secret_hash = {}, .role = role,
-             .locations = std::move(locations), .name = std::move(name),
+  ApiKey key{.id = random_hex(6),
+             .secret_hash = {},
+             .role = role,
+             .locations = std::move(locations),
+             .name = std::move(name),
              .created_at = std::move(created_at)};
   const std::string text = "ik_" + key.id + "." + random_hex(24);
   key.secret_hash = sha256_hex(text);

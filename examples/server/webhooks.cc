@@ -2,8 +2,6 @@
 
 #include "webhooks.h"
 
-#include <openssl/ssl.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -18,6 +16,7 @@
 #include "api_util.h"
 #include "net_filter.h"
 #include "signing.h"
+#include <openssl/ssl.h>
 
 namespace inventory::server {
 namespace {
@@ -34,8 +33,11 @@ constexpr auto kMaxDelay = std::chrono::minutes(10);
 struct Stopped {};
 
 void log_line(const std::string& level, const std::string& message, const std::string& id) {
-  boost::json::object line{{"ts", rfc3339_now()}, {"level", level}, {"msg", message},
-                           {"subscriptionId", id}, {"requestId", ""}};
+  boost::json::object line{{"ts", rfc3339_now()},
+                           {"level", level},
+                           {"msg", message},
+                           {"subscriptionId", id},
+                           {"requestId", ""}};
   const std::string text = boost::json::serialize(line) + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
@@ -45,8 +47,7 @@ void log_line(const std::string& level, const std::string& message, const std::s
 class Webhooks::Delivery final : public Observer {
  public:
   Delivery(const Config& config, WebhookSubscription subscription)
-      : config_(config), subscription_(std::move(subscription)),
-        random_(std::random_device{}()) {}
+      : config_(config), subscription_(std::move(subscription)), random_(std::random_device{}()) {}
 
   void on_events(std::span<const Event> events) override {
     for (const Event& event : events) deliver(event);
@@ -95,15 +96,18 @@ class Webhooks::Delivery final : public Observer {
         stats_.skipped += 1;
         stats_.cursor = event.sequence;
         lock.unlock();
-        log_line("error", "webhook event " + std::to_string(event.sequence) +
-                              " skipped after 24 h of failures: " + stats_.last_error,
+        log_line("error",
+                 "webhook event " + std::to_string(event.sequence) +
+                     " skipped after 24 h of failures: " + stats_.last_error,
                  subscription_.id);
         return;
       }
       // Exponential backoff with full jitter between half and the whole step.
       const double step = std::min<double>(
-          static_cast<double>(config_.webhook_retry_base.count()) * std::pow(2.0, std::min(attempt, 30)),
-          static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxDelay).count()));
+          static_cast<double>(config_.webhook_retry_base.count()) *
+              std::pow(2.0, std::min(attempt, 30)),
+          static_cast<double>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(kMaxDelay).count()));
       const double jittered = step * std::uniform_real_distribution<double>(0.5, 1.0)(random_);
       wake_.wait_for(lock, std::chrono::milliseconds(static_cast<std::int64_t>(jittered)),
                      [&] { return stopping_; });
@@ -123,7 +127,8 @@ class Webhooks::Delivery final : public Observer {
                                  .count();
     http::request<http::string_body> request{http::verb::post, url.target, 11};
     const bool default_port = url.port == (url.scheme == "https" ? 443 : 80);
-    const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+    const std::string host =
+        url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
     request.set(http::field::host, default_port ? host : host + ":" + std::to_string(url.port));
     request.set(http::field::user_agent, "inventory-server webhooks");
     request.set(http::field::content_type, "application/json");
@@ -140,8 +145,8 @@ class Webhooks::Delivery final : public Observer {
         io,
         [&]() -> net::awaitable<void> {
           tcp::resolver resolver(io);
-          const auto results = co_await resolver.async_resolve(
-              url.host, std::to_string(url.port), net::use_awaitable);
+          const auto results = co_await resolver.async_resolve(url.host, std::to_string(url.port),
+                                                               net::use_awaitable);
           // Re-checked at connect time: a name may resolve elsewhere than at registration.
           std::vector<tcp::endpoint> allowed;
           for (const auto& entry : results) {
@@ -213,7 +218,8 @@ Status Webhooks::start(const WebhookSubscription& subscription) {
   options.cursor = "webhook." + subscription.id;
   options.max_batch = 100;
   for (const auto& name : subscription.events) {
-    if (const auto type = inventory::event_type_from_string(name)) options.filter.types.push_back(*type);
+    if (const auto type = inventory::event_type_from_string(name))
+      options.filter.types.push_back(*type);
   }
   auto started = engine_.subscribe(delivery, options);
   if (!started.ok()) return started.status();
@@ -273,7 +279,8 @@ std::string Webhooks::prometheus() const {
     const Stats s = delivery->stats();
     const std::string labels = "{subscription=\"" + id + "\"}";
     out += "inventory_webhook_delivered_total" + labels + " " + std::to_string(s.delivered) + "\n";
-    failures += "inventory_webhook_failures_total" + labels + " " + std::to_string(s.failures) + "\n";
+    failures +=
+        "inventory_webhook_failures_total" + labels + " " + std::to_string(s.failures) + "\n";
     cursors += "inventory_webhook_cursor" + labels + " " + std::to_string(s.cursor) + "\n";
   }
   return out + failures + cursors;
