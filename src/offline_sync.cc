@@ -498,6 +498,20 @@ Result<ApplyReport> OfflineSyncCentral::apply(const ChangeBatch& batch, const Ap
   return report;
 }
 
+namespace {
+
+// A change's result before anything is known about it: applied, no level or message.
+ChangeResult applied_result(const OfflineChange& change) {
+  return ChangeResult{.idempotency_key = change.idempotency_key,
+                      .local_sequence = change.local_sequence,
+                      .status = ChangeStatus::applied,
+                      .level = std::nullopt,
+                      .message = {},
+                      .conflict = std::nullopt};
+}
+
+}  // namespace
+
 Result<ChangeResult> OfflineSyncCentral::apply_one(const OfflineChange& change,
                                                    const ApplyPolicy& policy) {
   const Result<ItemId> item = find(central_, change.item);
@@ -519,25 +533,22 @@ Result<ChangeResult> OfflineSyncCentral::apply_one(const OfflineChange& change,
                         .message = conflict.message,
                         .conflict = std::move(conflict)};
   }
+  if (const auto it = latest_count_.find(change.item);
+      it != latest_count_.end() && change.occurred_at <= it->second) {
+    // A count taken after this change already includes it (a delta), or replaces it (a count).
+    ChangeResult result = applied_result(change);
+    result.message = change.kind == OfflineChangeKind::count ? "superseded by a later count"
+                                                             : "absorbed by a later count";
+    INVENTORY_ASSIGN_OR_RETURN(result.level, central_.get({}, *item));
+    return result;
+  }
   if (change.kind == OfflineChangeKind::count) return apply_count(change, *item);
   return apply_delta(change, *item, policy);
 }
 
 Result<ChangeResult> OfflineSyncCentral::apply_delta(const OfflineChange& change, ItemId item,
                                                      const ApplyPolicy& policy) {
-  ChangeResult result{.idempotency_key = change.idempotency_key,
-                      .local_sequence = change.local_sequence,
-                      .status = ChangeStatus::applied,
-                      .level = std::nullopt,
-                      .message = {},
-                      .conflict = std::nullopt};
-  if (const auto it = latest_count_.find(change.item);
-      it != latest_count_.end() && change.occurred_at <= it->second) {
-    // A count taken after this change already includes it.
-    result.message = "absorbed by a later count";
-    INVENTORY_ASSIGN_OR_RETURN(result.level, central_.get({}, item));
-    return result;
-  }
+  ChangeResult result = applied_result(change);
   const bool sale = change.kind == OfflineChangeKind::sale;
   const std::int64_t delta = sale ? -change.quantity : change.quantity;
   const WriteOptions options{.idempotency_key = change.idempotency_key,
@@ -609,18 +620,7 @@ Result<ChangeResult> OfflineSyncCentral::apply_delta(const OfflineChange& change
 }
 
 Result<ChangeResult> OfflineSyncCentral::apply_count(const OfflineChange& change, ItemId item) {
-  ChangeResult result{.idempotency_key = change.idempotency_key,
-                      .local_sequence = change.local_sequence,
-                      .status = ChangeStatus::applied,
-                      .level = std::nullopt,
-                      .message = {},
-                      .conflict = std::nullopt};
-  if (const auto it = latest_count_.find(change.item);
-      it != latest_count_.end() && change.occurred_at <= it->second) {
-    result.message = "superseded by a later count";
-    INVENTORY_ASSIGN_OR_RETURN(result.level, central_.get({}, item));
-    return result;
-  }
+  ChangeResult result = applied_result(change);
   // Read the level, make it durable so history holds the event that produced it, and sum the
   // on_hand changes up to that event that happened after the count. Changes made after the read
   // are deltas that happened after the count too (central's clock is later than the till's
