@@ -13,8 +13,11 @@
 //   and AMD guarantee it is atomic (Intel SDM vol. 3A 9.1.1; AMD APM vol. 1 3.9.1.3), and a
 //   `lock cmpxchg16b` otherwise. Both are lock-free; neither allocates.
 //   Elsewhere, and under ThreadSanitizer so that it can model them: the __atomic builtins
-//   (libatomic), lock-free on aarch64 (LDXP/STXP or CASP) and on x86-64 (cmpxchg16b).
-//   WART: 32-bit targets have no 16-byte CAS; libatomic falls back to a striped lock there.
+//   (libatomic), lock-free on x86-64 (cmpxchg16b).
+//   WART: with Debian 12's GCC 12 libatomic's 16-byte operations on aarch64 take a lock
+//   (correct, not lock-free; docs/firmware.md): the __sync path above would compile to
+//   CASP or LDXP/STXP there. 32-bit targets have no 16-byte CAS and no unsigned __int128: the
+//   core does not build for them yet.
 
 #ifndef INVENTORY_CORE_ATOMIC128_H_
 #define INVENTORY_CORE_ATOMIC128_H_
