@@ -1414,12 +1414,12 @@ TEST_SUITE("integration/feed") {
         "fast observers (%.1f%% of the one-observer run, %.1f%% of the run without)\n",
         rounds, a, f, b, 100.0 * b / f, 100.0 * b / a);
 #ifdef NDEBUG
-    // The design bound is 10% (the loop above stops early once it is met); CI asserts 20%,
-    // because on a 2-core VM the three extra dispatcher threads (decoding, journal catch-up)
-    // compete with the writers for CPU and the pooled figure has been measured from 84.5% to
-    // 101% of the one-observer run on the same commit. A real isolation failure (a writer
-    // waiting for an observer) costs far more than that: the blocking observer never returns.
-    CHECK(b >= 0.8 * f);
+    // The design bound is 10% (the loop above stops early once it is met, and the figure is
+    // printed). What CI asserts is isolation itself: a writer that waited for an observer would
+    // fall to a small fraction (the blocking observer never returns). The cost of the three
+    // extra dispatcher threads is CPU: on a 2-core VM it has measured 92-101% when the writers
+    // wait for fsync, and 78-85% when fsync is cheap and the writers are CPU-bound.
+    CHECK(b >= 0.5 * f);
 #else
     // Unoptimized (debug, sanitizer) builds time the decoding more than the design: report only.
     WARN(b >= 0.9 * f);
