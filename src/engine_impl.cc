@@ -798,9 +798,9 @@ Result<BatchReceipt> EngineImpl::write(const WriteOptions& options, const WriteB
   }
   const Audit audit{Operation::batch, reason, reference};
   if (policy == BatchPolicy::all_or_nothing) {
-    return mutate<BatchReceipt>(
-        options, audit, f,
-        [&](core::Changes* changes) { return core_.apply_all(ops, expires, now, changes); });
+    return mutate<BatchReceipt>(options, audit, f, [&](core::Changes* changes) {
+      return core_.apply_all(ops, expires, now, changes);
+    });
   }
   // Each operation is its own change, so each gets its own journal record (one record with
   // several independent changes of one item could not be ordered against other threads).

@@ -658,8 +658,8 @@ TEST_SUITE("integration/feed") {
     std::uint64_t after = head_of(*e);
     WriteBatch same;
     same.adjust({.item = a, .delta = Quantity{2}, .reason = "cycle count", .reference = "c-1"});
-    same.set_on_hand({.item = b, .on_hand = Quantity{7}, .reason = "cycle count",
-                      .reference = "c-1"});
+    same.set_on_hand(
+        {.item = b, .on_hand = Quantity{7}, .reason = "cycle count", .reference = "c-1"});
     REQUIRE(e->write({}, same).ok());
     for (const Event& x : next_events(*e, &after)) {
       if (x.type != EventType::stock_adjusted && x.type != EventType::stock_set) continue;

@@ -184,7 +184,6 @@ TEST_SUITE("integration/journal") {
   }
 }
 
-
 TEST_SUITE("integration/journal") {
   // A server passes on_durable on every call and answers its client from the callback: a call
   // refused before anything is applied must still call it, exactly once.
@@ -195,13 +194,14 @@ TEST_SUITE("integration/journal") {
     auto engine = Engine::open(options, dir.path()).value();
     REQUIRE(engine->upsert_location({}, {.location = {.id = "l", .name = "L"}}).ok());
     REQUIRE(engine->upsert_product({}, {.product = {.id = "p", .sku = "P", .name = "P"}}).ok());
-    const ItemId item = engine->upsert_item({}, {.product_id = "p", .location_id = "l"})->level.item;
+    const ItemId item =
+        engine->upsert_item({}, {.product_id = "p", .location_id = "l"})->level.item;
     Counter counter;
     const WriteOptions with{.on_durable = &counter};
     const WriteOptions bad_key{.idempotency_key = std::string(300, 'k'), .on_durable = &counter};
-    CHECK(engine->adjust(with, {.item = item, .delta = Quantity{5}}).ok());     // applied
-    CHECK(!engine->adjust(with, {.item = item, .delta = Quantity{0}}).ok());    // invalid
-    CHECK(!engine->adjust(bad_key, {.item = item, .delta = Quantity{1}}).ok()); // bad options
+    CHECK(engine->adjust(with, {.item = item, .delta = Quantity{5}}).ok());      // applied
+    CHECK(!engine->adjust(with, {.item = item, .delta = Quantity{0}}).ok());     // invalid
+    CHECK(!engine->adjust(bad_key, {.item = item, .delta = Quantity{1}}).ok());  // bad options
     CHECK(!engine->reserve(with, {.item = item, .quantity = Quantity{0}}).ok());
     CHECK(!engine->reserve(with, {.item = ItemId{999}, .quantity = Quantity{1}}).ok());
     CHECK(!engine->release(with, ReservationId{12345}).ok());
