@@ -117,12 +117,20 @@ class FeedLogObserver final : public Observer {
     std::vector<FeedRecord> records;
     records.reserve(events.size());
     for (const Event& e : events) records.push_back(FeedRecord::of(e));
-    if (cursor_before_write_) records.swap(pending_);
+    // The work goes where a kill does the most harm: after the write in the correct consumer
+    // (the cursor is not stored yet, so the batch comes again), before it in the faulty one (the
+    // cursor of the previous batch is stored and its events are only in memory). With the work
+    // after the write the faulty consumer loses events only when a kill lands in the few
+    // microseconds between the cursor store and the next write: 0 losses in 5 kills happened.
+    if (cursor_before_write_) {
+      if (work_.count() > 0) std::this_thread::sleep_for(work_);
+      records.swap(pending_);
+    }
     if (!records.empty()) {
       feed_write_all(fd_, records.data(), records.size() * sizeof(FeedRecord));
       feed_sync(fd_);
     }
-    if (work_.count() > 0) std::this_thread::sleep_for(work_);
+    if (!cursor_before_write_ && work_.count() > 0) std::this_thread::sleep_for(work_);
     if (!events.empty()) last_.store(events.back().sequence, std::memory_order_release);
     batches_.fetch_add(1, std::memory_order_relaxed);
   }
