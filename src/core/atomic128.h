@@ -12,12 +12,15 @@
 //   (needs -mcx16). load() is a single aligned 16-byte SSE load on CPUs with AVX, where Intel
 //   and AMD guarantee it is atomic (Intel SDM vol. 3A 9.1.1; AMD APM vol. 1 3.9.1.3), and a
 //   `lock cmpxchg16b` otherwise. Both are lock-free; neither allocates.
+//   aarch64 (not under ThreadSanitizer): the 16-byte __sync builtin, which GCC compiles to an
+//   outline atomic in libgcc (`CASP` when the CPU has LSE, an LDXP/STXP loop otherwise) or to
+//   an inline `CASPAL` with -march=armv8.1-a; a load is a compare-exchange of 0 with 0 (LDP is
+//   single-copy atomic only from Armv8.4 LSE2). Lock-free. The __atomic builtins are not used
+//   there: Debian 12's GCC 12 sends them to libatomic, whose 16-byte code for aarch64 takes a
+//   striped lock (docs/firmware.md).
 //   Elsewhere, and under ThreadSanitizer so that it can model them: the __atomic builtins
-//   (libatomic), lock-free on x86-64 (cmpxchg16b).
-//   WART: with Debian 12's GCC 12 libatomic's 16-byte operations on aarch64 take a lock
-//   (correct, not lock-free; docs/firmware.md): the __sync path above would compile to
-//   CASP or LDXP/STXP there. 32-bit targets have no 16-byte CAS and no unsigned __int128: the
-//   core does not build for them yet.
+//   (libatomic). 32-bit targets have no 16-byte CAS and no unsigned __int128: the core does
+//   not build for them yet.
 
 #ifndef INVENTORY_CORE_ATOMIC128_H_
 #define INVENTORY_CORE_ATOMIC128_H_
@@ -34,7 +37,10 @@
 
 #if defined(__x86_64__) && !defined(INVENTORY_TSAN)
 #define INVENTORY_X86_CMPXCHG16B 1
+#define INVENTORY_SYNC_CAS16 1
 #include <emmintrin.h>
+#elif defined(__aarch64__) && !defined(INVENTORY_TSAN)
+#define INVENTORY_SYNC_CAS16 1
 #endif
 
 namespace inventory::core {
@@ -65,6 +71,9 @@ class alignas(16) Atomic128 {
       __builtin_memcpy(&out, &v, sizeof(out));
       return out;
     }
+#endif
+#if defined(INVENTORY_SYNC_CAS16)
+    // A full barrier, so at least acquire. The word is never const memory.
     return __sync_val_compare_and_swap(const_cast<u128*>(&value_), u128{0}, u128{0});
 #else
     return __atomic_load_n(&value_, __ATOMIC_ACQUIRE);
@@ -74,7 +83,7 @@ class alignas(16) Atomic128 {
   // Replaces the value with `desired` if it equals `expected`; otherwise stores the current
   // value in `expected`. Returns true on success. Lock-free. Does not allocate.
   bool compare_exchange(u128& expected, u128 desired) noexcept {
-#if defined(INVENTORY_X86_CMPXCHG16B)
+#if defined(INVENTORY_SYNC_CAS16)
     const u128 previous = __sync_val_compare_and_swap(&value_, expected, desired);
     if (previous == expected) return true;
     expected = previous;
@@ -100,7 +109,7 @@ class alignas(16) Atomic128 {
       return;
     }
 #endif
-#if defined(INVENTORY_X86_CMPXCHG16B)
+#if defined(INVENTORY_SYNC_CAS16)
     u128 expected = load();
     while (!compare_exchange(expected, desired)) {
     }
