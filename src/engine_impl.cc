@@ -901,6 +901,11 @@ Result<std::unique_ptr<Subscription>> EngineImpl::subscribe(std::shared_ptr<Obse
   return feed_->subscribe(std::move(observer), options);
 }
 
+Status EngineImpl::drop_cursor(std::string_view name) {
+  if (feed_ == nullptr) return kNoFeed;
+  return feed_->drop_cursor(name);
+}
+
 Result<ChangesPage> EngineImpl::changes_since(std::uint64_t after, std::uint32_t limit,
                                               const EventFilter& filter) {
   if (limit < 1 || limit > options_.limits.page_size_max) {

@@ -97,6 +97,7 @@ class EngineImpl final : public Engine {
   const Clock& clock() const noexcept override { return *clock_; }
   Status sync() override;
   Status checkpoint() override;
+  Status drop_cursor(std::string_view name) override;
   Result<std::unique_ptr<Subscription>> subscribe(std::shared_ptr<Observer> observer,
                                                   const SubscribeOptions& options) override;
   Result<ChangesPage> changes_since(std::uint64_t after, std::uint32_t limit,

@@ -1485,4 +1485,13 @@ uint64_t inv_subscription_cursor(const inv_subscription* subscription) {
   return subscription == nullptr ? 0 : subscription->subscription->cursor();
 }
 
+int32_t inv_drop_cursor(inv_engine* engine, const char* name, char** errptr) {
+  return guard(errptr, [&]() -> int32_t {
+    INVENTORY_C_REQUIRE(engine);
+    INVENTORY_C_REQUIRE(name);
+    if (Status s = engine->engine->drop_cursor(name); !s.ok()) return fail(errptr, s);
+    return succeed(errptr);
+  });
+}
+
 }  // extern "C"

@@ -1741,6 +1741,16 @@ void bind_engine(py::module_& m) {
            "(sys.unraisablehook) and the same batch is delivered again after a backoff.\n"
            "Raises InvalidArgument, AlreadyExists (cursor in use), NotSupported (in memory).")
       .def(
+          "drop_cursor",
+          [](PyEngine& self, const std::string& name) {
+            self.call([&](inv::Engine& e) { check(e.drop_cursor(name)); });
+          },
+          py::arg("name"),
+          "Forgets the stored durable cursor `name` of a consumer gone for good, so that it no\n"
+          "longer holds the retained log; subscribing with the name again starts afresh. Cancel\n"
+          "its subscription first. Raises InvalidArgument, NotFound (no such cursor),\n"
+          "FailedPrecondition (a live subscription uses it), NotSupported (in memory).")
+      .def(
           "changes_page",
           [](PyEngine& self, std::uint64_t after, std::uint32_t limit, const py::object& types,
              const py::object& locations) {

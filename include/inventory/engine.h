@@ -224,6 +224,13 @@ class INVENTORY_EXPORT Engine {
   // subscription), not_supported (an engine without a data directory has no feed).
   [[nodiscard]] virtual Result<std::unique_ptr<Subscription>> subscribe(
       std::shared_ptr<Observer> observer, const SubscribeOptions& options = {}) = 0;
+  // Forgets the durable cursor `name` (SubscribeOptions::cursor) of a consumer that is gone
+  // for good, so that it no longer holds the journal's retained log (a stored cursor keeps up
+  // to Options::feed_retention_events behind the head). A later subscribe with the name starts
+  // afresh. Cancel the subscription first, from another thread than its callback.
+  // Errors: invalid_argument (cursor), not_found (no such stored cursor), failed_precondition
+  // (a live subscription uses it), not_supported (no data directory), io_error.
+  [[nodiscard]] virtual Status drop_cursor(std::string_view name) = 0;
   // The polling form of the feed: up to `limit` durable events with sequence > after that match
   // `filter`. Scans at most 100 x limit events per call (next_after says how far it got).
   // Errors: invalid_argument (limit: 1..limits.page_size_max), not_supported (no data

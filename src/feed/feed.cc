@@ -566,9 +566,14 @@ Status Feed::read(std::uint64_t after, std::uint32_t limit, std::uint64_t scan_m
 }
 
 void Feed::store_cursor(const std::string& name, std::uint64_t sequence) {
+  std::shared_lock write(cursor_write_mutex_);
   {
     std::lock_guard lock(subscribers_mutex_);
-    cursors_[name] = sequence;
+    // subscribe() enters the name first; a missing one was dropped after its subscriber
+    // stopped (a subscription cancelled from its own callback stores once more).
+    auto it = cursors_.find(name);
+    if (it == cursors_.end()) return;
+    it->second = sequence;
   }
   // A failed write only means redelivery after a restart; the journal reports the failure.
   journal_->put_cursor(name, sequence).ignore_error();
@@ -662,6 +667,29 @@ Result<std::unique_ptr<Subscription>> Feed::subscribe(std::shared_ptr<Observer> 
 void Feed::remove(const Subscriber* subscriber) {
   std::lock_guard lock(subscribers_mutex_);
   std::erase_if(subscribers_, [&](const auto& s) { return s.get() == subscriber; });
+}
+
+Status Feed::drop_cursor(std::string_view name) {
+  if (!valid_cursor_name(name)) {
+    return Status::invalid_argument("cursor", "must be 1..64 bytes of [A-Za-z0-9._-]");
+  }
+  std::lock_guard write(cursor_write_mutex_);
+  {
+    std::lock_guard lock(subscribers_mutex_);
+    for (const auto& s : subscribers_) {
+      if (s->durable() && s->name() == name) {
+        return Status(StatusCode::failed_precondition,
+                      "cursor " + std::string(name) + " is in use by a live subscription",
+                      "cursor");
+      }
+    }
+    auto it = cursors_.find(std::string(name));
+    if (it == cursors_.end()) {
+      return Status(StatusCode::not_found, "no stored cursor " + std::string(name), "cursor");
+    }
+    cursors_.erase(it);
+  }
+  return journal_->delete_cursor(name);
 }
 
 void SubscriptionHandle::cancel() {

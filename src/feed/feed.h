@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,9 @@ class Feed {
   void stop();
   // Forgets a stopped subscriber (its handle was cancelled).
   void remove(const Subscriber* subscriber);
+  // Forgets a stored cursor (Engine::drop_cursor). Errors: invalid_argument, not_found,
+  // failed_precondition (a live subscription uses it), io_error.
+  Status drop_cursor(std::string_view name);
 
  private:
   friend class Subscriber;
@@ -116,6 +120,11 @@ class Feed {
   static constexpr std::size_t kBacklogChunks = 16;
   std::deque<std::shared_ptr<Chunk>> backlog_;  // GUARDED_BY(ring_mutex_)
 
+  // Orders cursor writes and deletes in the journal with the cursors_ map, so that a stopped
+  // subscriber's last store cannot bring back a dropped cursor: stores share it (they run in
+  // parallel; a cursor write can wait for a journal group's fsync), a drop holds it alone.
+  // Taken before subscribers_mutex_.
+  std::shared_mutex cursor_write_mutex_;
   mutable std::mutex subscribers_mutex_;
   std::vector<std::shared_ptr<Subscriber>> subscribers_;  // GUARDED_BY(subscribers_mutex_)
   std::map<std::string, std::uint64_t> cursors_;          // GUARDED_BY(subscribers_mutex_)

@@ -1181,6 +1181,14 @@ Status Journal::put_cursor(std::string_view name, std::uint64_t sequence) {
   return s.ok() ? Status() : io_error("write feed cursor", s);
 }
 
+Status Journal::delete_cursor(std::string_view name) {
+  if (failed()) return health();
+  std::string key(kCursorPrefix);
+  key.append(name);
+  rocksdb::Status s = impl_->db->Delete(rocksdb::WriteOptions(), key);
+  return s.ok() ? Status() : io_error("delete feed cursor", s);
+}
+
 std::vector<std::pair<std::string, std::uint64_t>> Journal::cursors() const {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));

@@ -181,6 +181,8 @@ class Journal {
   // Durable cursors of the change feed: stored in the journal (written without waiting for a
   // sync; a cursor that goes back after a power loss only means redelivery). Errors: io_error.
   Status put_cursor(std::string_view name, std::uint64_t sequence);
+  // Removes a stored cursor (absent: ok). Errors: io_error.
+  Status delete_cursor(std::string_view name);
   std::vector<std::pair<std::string, std::uint64_t>> cursors() const;
 
   // Test seam: acknowledge sync records before their fsync. Makes the power-loss test fail;

@@ -84,6 +84,11 @@ Status Journal::put_cursor(std::string_view name, std::uint64_t sequence) {
   return not_built();
 }
 
+Status Journal::delete_cursor(std::string_view name) {
+  (void)name;
+  return not_built();
+}
+
 std::vector<std::pair<std::string, std::uint64_t>> Journal::cursors() const { return {}; }
 
 Status verify(const JournalOptions& options, StateHooks* hooks, RecoveryStats* stats) {

@@ -380,6 +380,8 @@ static void test_null_arguments(inv_engine* engine) {
   observer.on_events = NULL;
   EXPECT_INVALID("observer.on_events", inv_subscribe(engine, &observer, NULL, &subscription, &err));
   CHECK(destroyed_count() == 0); /* A failed subscribe leaves the state with the caller. */
+  EXPECT_INVALID("engine", inv_drop_cursor(NULL, "c", &err));
+  EXPECT_INVALID("name", inv_drop_cursor(engine, NULL, &err));
 
   /* Nothing was written through the out-parameters. */
   CHECK(products == NULL && locations == NULL && items == NULL && reservation == NULL);
@@ -425,6 +427,7 @@ static void test_in_memory(void) {
   CHECK(engine != NULL);
   EXPECT(INV_NOT_SUPPORTED, inv_changes_since(engine, 0, 10, NULL, &page, &err));
   EXPECT(INV_NOT_SUPPORTED, inv_subscribe(engine, &observer, NULL, &subscription, &err));
+  EXPECT(INV_NOT_SUPPORTED, inv_drop_cursor(engine, "c", &err));
   CHECK(destroyed_count() == 0);
   CHECK(subscription == NULL);
   EXPECT(INV_OK, inv_sync(engine, &err));
@@ -1081,7 +1084,18 @@ static void test_observer(inv_engine* engine, const ids* id, uint64_t head) {
     sleep_ms(5);
   }
   CHECK(inv_subscription_cursor(subscription) > head);
+  EXPECT(INV_FAILED_PRECONDITION, inv_drop_cursor(engine, "c-test", &err)); /* Still live. */
   inv_subscription_destroy(subscription);
+  EXPECT(INV_INVALID_ARGUMENT, inv_drop_cursor(engine, "bad cursor!", &err));
+  EXPECT(INV_NOT_FOUND, inv_drop_cursor(engine, "c-never", &err));
+  /* A stored cursor the test drops: it exists until then, and only once. */
+  options.cursor = "c-dropped";
+  other = NULL;
+  observer = recorder_vtable(recorder_new());
+  EXPECT(INV_OK, inv_subscribe(engine, &observer, &options, &other, &err));
+  inv_subscription_destroy(other);
+  EXPECT(INV_OK, inv_drop_cursor(engine, "c-dropped", &err));
+  EXPECT(INV_NOT_FOUND, inv_drop_cursor(engine, "c-dropped", &err));
   /* The state is released at or after inv_subscription_destroy; inv_close checks the rest. */
 }
 
@@ -1123,7 +1137,7 @@ int main(void) {
   EXPECT(INV_OK, inv_get(engine, id.mug_wh, &level, &err));
   inv_close(engine);
   engine = NULL;
-  CHECK(destroyed_count() == 2); /* The subscribed recorder, exactly once. */
+  CHECK(destroyed_count() == 3); /* The two subscribed recorders, each exactly once. */
 
   /* error_if_exists refuses an existing directory; verify, then reopen it. */
   options.error_if_exists = true;

@@ -1207,6 +1207,73 @@ TEST_SUITE("integration/feed") {
     CHECK(beyond->next_after == head + 10);
   }
 
+  TEST_CASE("a dropped cursor no longer holds the log, survives a restart and can start afresh") {
+    FeedDir d;
+    d.options.checkpoint_records = 20;
+    d.options.history_retention_events = 10;
+    d.options.feed_retention_events = 1000;
+    d.options.feed_buffer_events = 16;  // Old events come from the journal, not from memory.
+    std::uint64_t stored = 0;
+    {
+      auto e = d.open();
+      const ItemId item = add_item(*e, "p", "wh");
+      auto write = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+          REQUIRE(e->adjust({}, {.item = item, .delta = Quantity{1}}).ok());
+        }
+      };
+      auto checkpoints = [&] {
+        for (int i = 0; i < 3; ++i) {
+          REQUIRE(e->checkpoint().ok());
+          write(1);
+        }
+      };
+      auto observer = std::make_shared<Collector>();
+      auto sub = e->subscribe(observer, {.after = 0, .cursor = "gone"});
+      REQUIRE(sub.ok());
+      wait_caught_up(*e, **sub);
+      stored = (*sub)->cursor();
+      CHECK(e->drop_cursor("gone").code() == StatusCode::failed_precondition);  // Live.
+      (*sub)->cancel();
+      // Held: the log behind the cursor stays although history keeps only 10 events.
+      write(100);
+      checkpoints();
+      // (Each check reads a position not read before: groups read back from the journal are
+      // cached, and a cached group is served after the log behind it is trimmed.)
+      auto held = e->changes_since(stored + 10, 10);
+      REQUIRE(held.ok());
+      CHECK(held->trimmed_through == 0);
+      REQUIRE(!held->events.empty());
+      CHECK(held->events.front().sequence == stored + 11);
+
+      REQUIRE(e->drop_cursor("gone").ok());
+      CHECK(e->drop_cursor("gone").code() == StatusCode::not_found);
+      CHECK(e->drop_cursor("never").code() == StatusCode::not_found);
+      CHECK(e->drop_cursor("").code() == StatusCode::invalid_argument);
+      CHECK(e->drop_cursor("a/b").code() == StatusCode::invalid_argument);
+      CHECK(e->drop_cursor(std::string(65, 'x')).code() == StatusCode::invalid_argument);
+      write(5);
+      checkpoints();
+      auto released = e->changes_since(stored + 30, 10);
+      REQUIRE(released.ok());
+      CHECK(released->trimmed_through > stored + 50);
+      std::printf("drop cursor: held at %llu, after the drop the log starts at %llu, head %llu\n",
+                  static_cast<unsigned long long>(stored),
+                  static_cast<unsigned long long>(released->trimmed_through + 1),
+                  static_cast<unsigned long long>(head_of(*e)));
+    }
+    // After a restart the name is free: it starts at the head, not at the old position.
+    auto e = d.open();
+    const std::uint64_t head = head_of(*e);
+    auto observer = std::make_shared<Collector>();
+    auto sub = e->subscribe(observer, {.cursor = "gone"});
+    REQUIRE(sub.ok());
+    CHECK((*sub)->cursor() == head);
+    CHECK(e->drop_cursor("gone").code() == StatusCode::failed_precondition);
+    (*sub)->cancel();
+    CHECK(e->drop_cursor("gone").ok());
+  }
+
   TEST_CASE("an in-memory engine has no feed") {
     Options options;
     options.durability = Durability::none;
@@ -1220,6 +1287,7 @@ TEST_SUITE("integration/feed") {
           StatusCode::not_supported);
     CHECK((*e)->changes_since(0, 10).status().code() == StatusCode::not_supported);
     CHECK((*e)->history({.item = item}).status().code() == StatusCode::not_supported);
+    CHECK((*e)->drop_cursor("c").code() == StatusCode::not_supported);
     CHECK((*e)->explain(item).ok());
     CHECK((*e)->metrics().observers.empty());
   }
@@ -1390,10 +1458,10 @@ TEST_SUITE("integration/feed") {
     // compare a high quantile (the 90th percentile) of each side's windows, pooled over the runs:
     // at least 3 pairs, more (up to 8) only while the two are over 10% apart.
     //
-    // What is asserted: the misbehaving observers (slow, throwing, blocking) cost the writers at
-    // most 10% beyond what one healthy observer costs. The cost of consuming at all (decoding
-    // and delivering every event) is CPU the writers lose on a 2-core machine whatever the
-    // observer does; it is reported, not asserted.
+    // What is measured: what the misbehaving observers (slow, throwing, blocking) cost the
+    // writers beyond one healthy observer (the design bound is 10%; what is asserted is below).
+    // The cost of consuming at all (decoding and delivering every event) is CPU the writers lose
+    // on a 2-core machine whatever the observer does; it is reported, not asserted.
     std::vector<double> plain, healthy, observed;
     auto p90 = [](std::vector<double> v) {
       std::sort(v.begin(), v.end());

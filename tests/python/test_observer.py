@@ -124,6 +124,31 @@ def test_durable_cursor_resumes_after_the_last_acknowledged_batch(journaled):
     assert second.sequences()[0] == head + 1
 
 
+def test_a_dropped_cursor_starts_afresh(journaled):
+    engine, _ = journaled
+    item = stock_one_item(engine, on_hand=1)
+    first = Recorder()
+    subscription = engine.subscribe(first, after=0, cursor="gone")
+    with pytest.raises(inventory.FailedPrecondition):
+        engine.drop_cursor("gone")  # Live.
+    subscription.cancel()
+    engine.drop_cursor("gone")
+    with pytest.raises(inventory.NotFound):
+        engine.drop_cursor("gone")
+    with pytest.raises(inventory.InvalidArgument, match="cursor"):
+        engine.drop_cursor("a/b")
+
+    # Without the stored cursor (at most the head before this adjust), after= counts again.
+    engine.adjust(item, 1)
+    engine.sync()
+    head = engine.changes_since(0, limit=1000)[-1].sequence
+    second = Recorder()
+    with engine.subscribe(second, after=head, cursor="gone"):
+        engine.adjust(item, 1)
+        assert wait_until(lambda: second.events)
+    assert second.sequences()[0] == head + 1
+
+
 def test_callback_may_call_the_engine(journaled):
     engine, _ = journaled
     item = stock_one_item(engine, on_hand=0)

@@ -692,6 +692,11 @@ INV_API int32_t inv_subscribe(inv_engine* engine, const inv_observer* observer,
 INV_API void inv_subscription_destroy(inv_subscription* subscription);
 /* Last sequence the observer acknowledged; 0 for NULL. */
 INV_API uint64_t inv_subscription_cursor(const inv_subscription* subscription);
+/* Forgets the stored durable cursor `name` of a consumer gone for good, so that it no longer
+ * holds the retained log; a later subscribe with the name starts afresh. Destroy its
+ * subscription first. Errors: invalid_argument, not_found (no such cursor),
+ * failed_precondition (a live subscription uses it), not_supported (in-memory engine). */
+INV_API int32_t inv_drop_cursor(inv_engine* engine, const char* name, char** errptr);
 
 #ifdef __cplusplus
 } /* extern "C" */
