@@ -127,6 +127,9 @@ class Api {
 
   // Authenticates and parses a /v1/stream or /v1/ws request. On failure the Reply is the error.
   std::variant<StreamRequest, Reply> open_stream(const Request& request);
+  // Whether the key a stream authenticated with still authenticates (it may have been revoked
+  // between open_stream and the stream's registration for set_on_key_revoked).
+  bool key_active(const Principal& principal) const;
 
   // Renders an event as the API's Event JSON.
   static std::string event_json(const Event& event);
@@ -151,6 +154,11 @@ class Api {
   void set_executors(Post io, Post blocking) {
     post_ = std::move(io);
     blocking_ = std::move(blocking);
+  }
+  // Called (on the blocking pool) with the id of each key just revoked, so that the transport
+  // closes the live streams that key opened. Set before serving.
+  void set_on_key_revoked(std::function<void(const std::string& key_id)> hook) {
+    on_key_revoked_ = std::move(hook);
   }
 
  public:
@@ -214,6 +222,7 @@ class Api {
   Engine& engine_;
   Post post_;
   Post blocking_;
+  std::function<void(const std::string&)> on_key_revoked_;
   StateStore& store_;
   Webhooks& webhooks_;
   std::atomic<bool> shutting_down_{false};

@@ -742,6 +742,15 @@ void Api::bulk_update(Context& c) {
     ItemId item{};
   };
   auto ops = std::make_shared<std::vector<Op>>(operations.size());
+  auto refuse = [&](std::size_t i, ApiError& error) {
+    if (atomic) {
+      error.message += " (operation " + std::to_string(i) + "; nothing was applied)";
+      throw error;
+    }
+    ops->at(i).error = std::move(error);
+  };
+  // First every operation is checked, so that an atomic request with a bad one changes nothing.
+  std::vector<std::size_t> to_create;
   for (std::size_t i = 0; i < operations.size(); ++i) {
     Op& op = (*ops)[i];
     const std::string prefix = "operations[" + std::to_string(i) + "].";
@@ -764,32 +773,55 @@ void Api::bulk_update(Context& c) {
         throw ApiError{404, "not_found", "no location " + op.location_id, prefix + "locationId",
                        std::nullopt};
       }
-      auto item = engine_.find_item({}, op.product_id, op.location_id);
-      if (!item.ok()) {
-        if (op.adjustment && *op.adjustment < 0) {
-          throw ApiError{
-              404, "not_found",
-              "no inventory of product " + op.product_id + " at location " + op.location_id,
-              prefix + "productId", std::nullopt};
-        }
-        // Created up front (an empty item); the stock change itself is in the batch.
-        auto created =
-            engine_.upsert_item(write_options(c, false, &g_unwaited),
-                                {.product_id = op.product_id, .location_id = op.location_id});
-        if (!created.ok()) {
-          item = engine_.find_item({}, op.product_id, op.location_id);
-          if (!item.ok()) throw_status(created.status(), prefix);
-        } else {
-          item = created->level.item;
-        }
+      if (auto item = engine_.find_item({}, op.product_id, op.location_id); item.ok()) {
+        op.item = *item;
+      } else if (op.adjustment && *op.adjustment < 0) {
+        throw ApiError{
+            404, "not_found",
+            "no inventory of product " + op.product_id + " at location " + op.location_id,
+            prefix + "productId", std::nullopt};
+      } else {
+        to_create.push_back(i);
       }
-      op.item = *item;
     } catch (ApiError& error) {
-      if (atomic) {
-        error.message += " (operation " + std::to_string(i) + "; nothing was applied)";
-        throw;
-      }
-      op.error = std::move(error);
+      refuse(i, error);
+    }
+  }
+  // Then the items that do not exist yet are created (empty; the stock change itself is in the
+  // batch). If an atomic batch fails, the items it created are removed again (while still
+  // empty: one that another request stocked meanwhile stays).
+  auto created = std::make_shared<std::vector<ItemId>>();
+  auto remove_created = [this, created] {
+    for (ItemId item : *created) {
+      WriteOptions o;
+      o.durability = config_.durability;
+      o.on_durable = &g_unwaited;
+      engine_.remove_item(o, item, false).ignore_error();
+    }
+  };
+  for (std::size_t i : to_create) {
+    Op& op = (*ops)[i];
+    const std::string prefix = "operations[" + std::to_string(i) + "].";
+    if (auto item = engine_.find_item({}, op.product_id, op.location_id); item.ok()) {
+      op.item = *item;  // An earlier operation of this request, or another request, made it.
+      continue;
+    }
+    auto made = engine_.upsert_item(write_options(c, false, &g_unwaited),
+                                    {.product_id = op.product_id, .location_id = op.location_id});
+    if (made.ok()) {
+      op.item = made->level.item;
+      created->push_back(op.item);
+      continue;
+    }
+    if (auto item = engine_.find_item({}, op.product_id, op.location_id); item.ok()) {
+      op.item = *item;
+      continue;
+    }
+    try {
+      throw_status(made.status(), prefix);
+    } catch (ApiError& error) {
+      if (atomic) remove_created();
+      refuse(i, error);
     }
   }
   auto batch = std::make_shared<WriteBatch>();
@@ -810,7 +842,7 @@ void Api::bulk_update(Context& c) {
     }
     in_batch.push_back(i);
   }
-  auto render = [this, ops, in_batch, atomic,
+  auto render = [this, ops, in_batch, atomic, remove_created,
                  request_id = c.request.request_id](Result<BatchReceipt>& r) {
     json::array results(ops->size());
     auto error_json = [](const ApiError& e) {
@@ -826,6 +858,7 @@ void Api::bulk_update(Context& c) {
     }
     if (!r.ok()) {
       // All or nothing: the failing operation's error; the others were not applied.
+      if (atomic) remove_created();
       const std::int32_t failed = r.status().index();
       const std::size_t op_index =
           failed >= 0 && static_cast<std::size_t>(failed) < in_batch.size() ? in_batch[failed] : 0;
@@ -1122,6 +1155,10 @@ void Api::changes(Context& c) {
                             {"head", changes.head}});
 }
 
+bool Api::key_active(const Principal& principal) const {
+  return store_.key_active(principal.key_id);
+}
+
 std::variant<StreamRequest, Reply> Api::open_stream(const Request& request) {
   auto c = std::make_shared<Context>();
   c->api = this;
@@ -1228,7 +1265,7 @@ void Api::delete_subscription(Context& c, const std::string& id) {
   blocking_([this, self, id] {
     Reply reply;
     try {
-      webhooks_.stop(id);
+      webhooks_.remove(id);
       if (!store_.remove_subscription(id)) throw not_found("no subscription " + id);
       reply = Reply{.status = 204, .body = {}, .content_type = {}};
     } catch (const ApiError& error) {
@@ -1304,6 +1341,7 @@ void Api::delete_key(Context& c, const std::string& id) {
     Reply reply;
     try {
       if (!store_.revoke_key(id)) throw not_found("no API key " + id);
+      if (on_key_revoked_) on_key_revoked_(id);
       reply = Reply{.status = 204, .body = {}, .content_type = {}};
     } catch (const ApiError& error) {
       reply = error_reply(error, self->request.request_id);

@@ -54,9 +54,20 @@ struct Shared {
   net::thread_pool& blocking;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
-  // Live streams, closed at shutdown.
+  // Live streams: each closes at shutdown, and when the key that opened it is revoked.
+  struct StreamCloser {
+    std::string key_id;
+    std::function<void(bool revoked)> close;
+  };
   std::mutex streams_mutex;
-  std::list<std::function<void()>> stream_closers;
+  std::list<StreamCloser> stream_closers;
+
+  void close_streams_of(const std::string& key_id) {
+    std::lock_guard lock(streams_mutex);
+    for (auto& closer : stream_closers) {
+      if (closer.key_id == key_id) closer.close(true);
+    }
+  }
 };
 
 namespace {
@@ -176,13 +187,21 @@ class StreamBase : public std::enable_shared_from_this<Derived> {
     }
     subscription_ = std::move(*subscription);
     std::lock_guard lock(shared_.streams_mutex);
+    // Revocation removes the key and then closes the registered streams of it: a stream
+    // registered after that sees the key gone here.
+    if (!shared_.api.key_active(request_.principal)) {
+      net::post(derived().executor(), [weak = this->weak_from_this()] {
+        if (auto self = weak.lock()) self->revoked();
+      });
+    }
     closer_ = shared_.stream_closers.insert(
         shared_.stream_closers.end(),
-        [weak = this->weak_from_this(), executor = derived().executor()] {
-          net::post(executor, [weak] {
-            if (auto self = weak.lock()) self->close();
-          });
-        });
+        {request_.principal.key_id,
+         [weak = this->weak_from_this(), executor = derived().executor()](bool revoked) {
+           net::post(executor, [weak, revoked] {
+             if (auto self = weak.lock()) revoked ? self->revoked() : self->close();
+           });
+         }});
     return true;
   }
 
@@ -191,7 +210,7 @@ class StreamBase : public std::enable_shared_from_this<Derived> {
   ConnectionToken token_;
   std::string request_id_;
   std::unique_ptr<Subscription> subscription_;
-  std::optional<std::list<std::function<void()>>::iterator> closer_;
+  std::optional<std::list<Shared::StreamCloser>::iterator> closer_;
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
@@ -268,6 +287,15 @@ class SseSession final : public StreamBase<SseSession<Stream>> {
 
   void close() {
     this->closing_ = true;
+    pump();
+  }
+
+  void revoked() {
+    if (this->closing_) return;
+    this->closing_ = true;
+    this->queue_.push_back(
+        "event: error\ndata: {\"code\":\"unauthenticated\",\"message\":\"the API key of this "
+        "stream was revoked\"}\n\n");
     pump();
   }
 
@@ -373,6 +401,13 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
   void close() {
     this->closing_ = true;
     pump();
+  }
+
+  void revoked() {
+    this->closing_ = true;
+    this->queue_.clear();
+    this->queued_bytes_ = 0;
+    close_with({websocket::close_code::policy_error, "key revoked"});
   }
 
  private:
@@ -632,6 +667,8 @@ Server::Server(const Config& config, Api& api, Engine& engine)
     : impl_(std::make_unique<Impl>(config, api, engine)) {
   api.set_executors([this](std::function<void()> f) { net::post(impl_->io, std::move(f)); },
                     [this](std::function<void()> f) { net::post(impl_->blocking, std::move(f)); });
+  api.set_on_key_revoked(
+      [this](const std::string& key_id) { impl_->shared.close_streams_of(key_id); });
 }
 
 Server::~Server() { impl_->blocking.join(); }
@@ -705,7 +742,7 @@ void Server::run(const std::function<void()>& before_exit) {
     s.acceptor.close(ignored);
     {
       std::lock_guard lock(s.shared.streams_mutex);
-      for (auto& close : s.shared.stream_closers) close();
+      for (auto& closer : s.shared.stream_closers) closer.close(false);
     }
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     wait_for_requests();

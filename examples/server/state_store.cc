@@ -170,6 +170,11 @@ std::pair<ApiKey, std::string> StateStore::create_key(Role role, std::vector<std
   return {key, text};
 }
 
+bool StateStore::key_active(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  return id == "bootstrap" ? !bootstrap_hash_.empty() : keys_.contains(id);
+}
+
 bool StateStore::revoke_key(const std::string& id) {
   std::lock_guard lock(mutex_);
   const auto it = keys_.find(id);

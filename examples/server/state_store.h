@@ -55,6 +55,8 @@ class StateStore {
                                             std::string name, std::string created_at);
   // false: no such key. Durable when it returns.
   bool revoke_key(const std::string& id);
+  // Whether the key `id` (as authenticate returned it) still authenticates.
+  bool key_active(const std::string& id) const;
 
   void put_subscription(const WebhookSubscription& subscription);
   bool remove_subscription(const std::string& id);

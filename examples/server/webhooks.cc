@@ -32,6 +32,8 @@ constexpr auto kMaxDelay = std::chrono::minutes(10);
 
 struct Stopped {};
 
+std::string cursor_name(const std::string& subscription_id) { return "webhook." + subscription_id; }
+
 void log_line(const std::string& level, const std::string& message, const std::string& id) {
   boost::json::object line{{"ts", rfc3339_now()},
                            {"level", level},
@@ -215,7 +217,7 @@ Webhooks::~Webhooks() { stop_all(); }
 Status Webhooks::start(const WebhookSubscription& subscription) {
   auto delivery = std::make_shared<Delivery>(config_, subscription);
   SubscribeOptions options;
-  options.cursor = "webhook." + subscription.id;
+  options.cursor = cursor_name(subscription.id);
   options.max_batch = 100;
   for (const auto& name : subscription.events) {
     if (const auto type = inventory::event_type_from_string(name))
@@ -230,18 +232,28 @@ Status Webhooks::start(const WebhookSubscription& subscription) {
   return Status();
 }
 
-void Webhooks::stop(const std::string& id) {
+void Webhooks::remove(const std::string& id) {
   std::shared_ptr<Delivery> delivery;
   {
     std::lock_guard lock(mutex_);
     const auto it = deliveries_.find(id);
-    if (it == deliveries_.end()) return;
-    delivery = std::move(it->second);
-    deliveries_.erase(it);
+    if (it != deliveries_.end()) {
+      delivery = std::move(it->second);
+      deliveries_.erase(it);
+    }
   }
-  delivery->stop();
-  delivery->engine_subscription->cancel();
-  delivery->engine_subscription.reset();  // It holds the delivery (its observer): break the cycle.
+  if (delivery != nullptr) {
+    delivery->stop();
+    delivery->engine_subscription->cancel();
+    delivery->engine_subscription
+        .reset();  // It holds the delivery (its observer): break the cycle.
+  }
+  // not_found: a concurrent delete dropped it. Anything else only leaves the cursor (and the
+  // log it holds, bounded by feed_retention_events) behind; say so in the log.
+  const Status dropped = engine_.drop_cursor(cursor_name(id));
+  if (!dropped.ok() && dropped.code() != StatusCode::not_found) {
+    log_line("warn", "the engine cursor stays: " + dropped.to_string(), id);
+  }
 }
 
 void Webhooks::stop_all() {

@@ -39,8 +39,10 @@ class Webhooks {
 
   // Starts delivering for `subscription`. Errors: the engine's subscribe errors.
   Status start(const WebhookSubscription& subscription);
-  // Stops delivering (the subscription was deleted, or the server stops).
-  void stop(const std::string& id);
+  // Stops delivering for a deleted subscription and forgets its engine cursor, so that it no
+  // longer holds the engine's retained log.
+  void remove(const std::string& id);
+  // Stops delivering for every subscription (the server stops); their cursors stay.
   void stop_all();
   std::optional<Stats> stats(const std::string& id) const;
   std::string prometheus() const;

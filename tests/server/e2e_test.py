@@ -790,6 +790,24 @@ class E2E:
         s.error(r, 400, "invalid_argument", what="op with both adjustment and stockLevel")
         s.check(self.item(i1.get("inventoryId")).get("stockLevel") == 40,
                 "refused bulk requests changed nothing")
+        # A refused atomic request leaves no item behind for a product-location pair it would
+        # have created: neither when a later operation is malformed nor when the batch fails.
+        fresh = self.make_product("bulknew")
+        for what, bad in (("malformed", {"productId": p1, "locationId": self.l1,
+                                         "adjustment": "many"}),
+                          ("insufficient", {"productId": p2, "locationId": self.l1,
+                                            "adjustment": -1000})):
+            r = a.post("/v1/inventory/bulk-update", {"atomic": True, "operations": [
+                {"productId": fresh, "locationId": self.l1, "adjustment": 5}, bad]})
+            s.check(r.status in (400, 409), f"atomic bulk, new item + {what} op: refused", r)
+            listed = (a.get(f"/v1/inventory?productId={fresh}").json() or {}).get("items")
+            s.check(listed == [], f"atomic bulk, new item + {what} op: no item left behind "
+                    f"(got {listed})")
+        r = a.post("/v1/inventory/bulk-update", {"atomic": True, "operations": [
+            {"productId": fresh, "locationId": self.l1, "adjustment": 5}]})
+        body = s.ok(r, 200, "atomic bulk creating an item") or {}
+        s.check([(x.get("item") or {}).get("stockLevel") for x in body.get("results") or []] ==
+                [5], "atomic bulk creates the item and stocks it", r)
 
     # ---- reservations ----
 

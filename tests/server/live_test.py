@@ -537,6 +537,57 @@ def part_websocket(ctx):
         ws.close()
 
 
+def part_revoked_key(ctx):
+    """Revoking a key closes the streams it opened at once: SSE with an unauthenticated error
+    event, WebSocket with 1008 "key revoked"; a stream of another key stays open."""
+    srv, admin = ctx.srv, ctx.admin
+    created = expect(admin.post("/v1/api-keys", {"role": "viewer", "name": "stream key"}), 201,
+                     "create a viewer key")
+    key, key_id = created["key"], created["keyId"]
+    sse = SseStream(srv.port, "/v1/stream", {"Authorization": f"Bearer {key}"})
+    ws = WebSocket(srv.port, f"/v1/ws?access_token={key}")
+    other = SseStream(srv.port, "/v1/stream", {"Authorization": f"Bearer {srv.admin_key}"})
+    try:
+        if not check(sse.read_head() == 200, f"SSE with the new key: status {sse.status}"):
+            return
+        if not check(ws.handshake(), f"WebSocket with the new key: status {ws.status}"):
+            return
+        if not check(other.read_head() == 200, f"SSE with the admin key: status {other.status}"):
+            return
+        # Each stream is live (subscribed) once it carries an event made now.
+        before = head_sequence(admin)
+        adjust(admin, PRODUCT, LOCATION, 1, reason="before revocation")
+        last = head_sequence(admin)
+        sse.events_until(last)
+        ws_events_until(ws, last)
+        other.events_until(last)
+        revoked_at = time.time()
+        expect(admin.delete(f"/v1/api-keys/{key_id}"), 204, "revoke the stream key")
+        frame = sse.next_frame(time.time() + 5)
+        while frame is not None and frame["event"] != "error":
+            frame = sse.next_frame(time.time() + 5)
+        code = json.loads(frame["data"]).get("code") if frame else None
+        check(code == "unauthenticated",
+              f"SSE after its key was revoked: error frame {frame}, expected code unauthenticated")
+        check(sse.next_frame(time.time() + 5) is None, "SSE still open after the error frame")
+        while ws.recv_message() is not None:
+            pass
+        check(ws.close_code == 1008 and ws.close_reason == "key revoked",
+              f"WebSocket after its key was revoked: close {ws.close_code} {ws.close_reason!r}, "
+              f"expected 1008 'key revoked'")
+        ctx.revoked_closed_s = time.time() - revoked_at
+        check(ctx.revoked_closed_s < 5, f"streams closed {ctx.revoked_closed_s:.1f} s after")
+        # The admin's stream is untouched: it gets the next change.
+        adjust(admin, PRODUCT, LOCATION, 1, reason="after revocation")
+        frames, ended = other.events_until(head_sequence(admin))
+        check(not ended and frames, "the admin's stream ended with the viewer key's revocation")
+        check(before < last, "no event before the revocation")
+    finally:
+        sse.close()
+        ws.close()
+        other.close()
+
+
 def part_slow_consumer(ctx):
     """A stream that is never read is closed; a reading stream and the API go on."""
     total_events = 20_000
@@ -731,6 +782,7 @@ def main():
         section("SSE ?types=", part_sse_filter, ctx)
         section("SSE/WS 401", part_sse_auth, ctx)
         section("WebSocket", part_websocket, ctx)
+        section("revoked key closes its streams", part_revoked_key, ctx)
     section("slow consumer", part_slow_consumer, ctx)
     elapsed = time.time() - started
     if ctx.slow:
@@ -745,7 +797,9 @@ def main():
     status = "ok" if not FAILURES else f"{len(FAILURES)} FAILURES"
     print(f"server live streams: {status}: SSE {ctx.sse_checked} events in order, resume after "
           f"{getattr(ctx, 'resumed_from', '?')} via Last-Event-ID/?after=/?access_token=, "
-          f"WebSocket {ctx.ws_checked} events, {slow_text}, {elapsed:.1f} s")
+          f"WebSocket {ctx.ws_checked} events, streams of a revoked key closed in "
+          f"{getattr(ctx, 'revoked_closed_s', float('nan')) * 1000:.0f} ms, {slow_text}, "
+          f"{elapsed:.1f} s")
     if FAILURES:
         for f in FAILURES:
             print(f"  - {f}")
