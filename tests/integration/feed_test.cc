@@ -116,6 +116,29 @@ ItemId add_item(Engine& e, const std::string& product, const std::string& locati
   return info->level.item;
 }
 
+// For the retention tests: a journal that keeps 10 events of history beyond what cursors hold
+// (at most feed_retention events), with old events read back from it rather than from memory.
+void keep_little_history(FeedDir& d, std::uint64_t feed_retention) {
+  d.options.checkpoint_records = 20;
+  d.options.history_retention_events = 10;
+  d.options.feed_retention_events = feed_retention;
+  d.options.feed_buffer_events = 16;
+}
+
+// n adjustments of +1 to item.
+void write_n(Engine& e, ItemId item, int n) {
+  for (int i = 0; i < n; ++i) REQUIRE(e.adjust({}, {.item = item, .delta = Quantity{1}}).ok());
+}
+
+// The log behind the previous checkpoint goes at a checkpoint (down to the retention floor):
+// three checkpoints with writes between.
+void trim_log(Engine& e, ItemId item) {
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(e.checkpoint().ok());
+    write_n(e, item, 1);
+  }
+}
+
 StockLevel level(Engine& e, ItemId item) {
   auto got = e.get({}, item);
   REQUIRE_MESSAGE(got.ok(), got.status().to_string());
@@ -1209,25 +1232,13 @@ TEST_SUITE("integration/feed") {
 
   TEST_CASE("a dropped cursor no longer holds the log, survives a restart and can start afresh") {
     FeedDir d;
-    d.options.checkpoint_records = 20;
-    d.options.history_retention_events = 10;
-    d.options.feed_retention_events = 1000;
-    d.options.feed_buffer_events = 16;  // Old events come from the journal, not from memory.
+    keep_little_history(d, 1000);
     std::uint64_t stored = 0;
     {
       auto e = d.open();
       const ItemId item = add_item(*e, "p", "wh");
-      auto write = [&](int n) {
-        for (int i = 0; i < n; ++i) {
-          REQUIRE(e->adjust({}, {.item = item, .delta = Quantity{1}}).ok());
-        }
-      };
-      auto checkpoints = [&] {
-        for (int i = 0; i < 3; ++i) {
-          REQUIRE(e->checkpoint().ok());
-          write(1);
-        }
-      };
+      auto write = [&](int n) { write_n(*e, item, n); };
+      auto checkpoints = [&] { trim_log(*e, item); };
       auto observer = std::make_shared<Collector>();
       auto sub = e->subscribe(observer, {.after = 0, .cursor = "gone"});
       REQUIRE(sub.ok());
@@ -1498,25 +1509,11 @@ TEST_SUITE("integration/feed") {
 
   TEST_CASE("a cursor behind the trimmed log gets on_gap, then the rest") {
     FeedDir d;
-    d.options.checkpoint_records = 20;
-    d.options.history_retention_events = 10;
-    d.options.feed_retention_events = 100;
-    d.options.feed_buffer_events = 16;  // Old events come from the journal, not from memory.
+    keep_little_history(d, 100);
     auto e = d.open();
     const ItemId item = add_item(*e, "p", "wh");
-    auto write = [&](int n) {
-      for (int i = 0; i < n; ++i) {
-        REQUIRE(e->adjust({}, {.item = item, .delta = Quantity{1}}).ok());
-      }
-    };
-    auto checkpoints = [&] {
-      // The log behind the previous checkpoint goes: two with writes between.
-      REQUIRE(e->checkpoint().ok());
-      write(1);
-      REQUIRE(e->checkpoint().ok());
-      write(1);
-      REQUIRE(e->checkpoint().ok());
-    };
+    auto write = [&](int n) { write_n(*e, item, n); };
+    auto checkpoints = [&] { trim_log(*e, item); };
     write(5);
     std::uint64_t stored = 0;
     {
