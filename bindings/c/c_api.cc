@@ -866,18 +866,21 @@ void inv_location_list_destroy(inv_location_list* list) {
 
 int32_t inv_upsert_item(inv_engine* engine, const inv_write_options* options,
                         const char* product_id, const char* location_id,
-                        const inv_item_policy* policy, const uint64_t* expected_version,
-                        inv_stock_level* level_out, char** errptr) {
+                        const inv_item_policy* policy, int32_t mode,
+                        const uint64_t* expected_version, inv_stock_level* level_out,
+                        char** errptr) {
   return guard(errptr, [&]() -> int32_t {
     INVENTORY_C_REQUIRE(engine);
     INVENTORY_C_REQUIRE(product_id);
     INVENTORY_C_REQUIRE(location_id);
     inventory::WriteOptions wo;
     if (Status s = convert(options, &wo); !s.ok()) return fail(errptr, s);
-    auto info = engine->engine->upsert_item(wo, {.product_id = product_id,
-                                                 .location_id = location_id,
-                                                 .policy = convert(policy),
-                                                 .expected_version = version_of(expected_version)});
+    inventory::UpsertItemRequest request{.product_id = product_id,
+                                         .location_id = location_id,
+                                         .policy = convert(policy),
+                                         .expected_version = version_of(expected_version)};
+    if (Status s = convert_mode(mode, &request.mode); !s.ok()) return fail(errptr, s);
+    auto info = engine->engine->upsert_item(wo, request);
     if (!info.ok()) return fail(errptr, info.status());
     if (level_out != nullptr) *level_out = to_c(info->level);
     return succeed(errptr);

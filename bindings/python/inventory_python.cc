@@ -1398,14 +1398,15 @@ void bind_engine(py::module_& m) {
           "upsert_item",
           [](PyEngine& self, const std::string& product_id, const std::string& location_id,
              std::int64_t safety_stock, std::int64_t low_stock_threshold,
-             std::int64_t backorder_limit, const py::object& expected_version,
-             INVENTORY_PY_WRITE_PARAMS) {
+             std::int64_t backorder_limit, const std::string& mode,
+             const py::object& expected_version, INVENTORY_PY_WRITE_PARAMS) {
             const inv::UpsertItemRequest request{
                 .product_id = product_id,
                 .location_id = location_id,
                 .policy = {.safety_stock = safety_stock,
                            .low_stock_threshold = low_stock_threshold,
                            .backorder_limit = backorder_limit},
+                .mode = to_mode(mode),
                 .expected_version = optional_version(expected_version)};
             const WriteArgs w = INVENTORY_PY_WRITE;
             return self.call([&](inv::Engine& e) {
@@ -1414,10 +1415,13 @@ void bind_engine(py::module_& m) {
           },
           py::arg("product_id"), py::arg("location_id"), py::arg("safety_stock") = 0,
           py::arg("low_stock_threshold") = 0, py::arg("backorder_limit") = 0, py::kw_only(),
-          py::arg("expected_version") = py::none(), INVENTORY_PY_WRITE_ARGS,
+          py::arg("mode") = "create_or_replace", py::arg("expected_version") = py::none(),
+          INVENTORY_PY_WRITE_ARGS,
           "Creates the item (product at location) if needed and sets its policy; returns the\n"
-          "item id (int), which the stock calls take. Raises InvalidArgument, NotFound (product\n"
-          "or location), VersionConflict, FailedPrecondition (policy below the current state),\n"
+          "item id (int), which the stock calls take. mode: \"create_or_replace\",\n"
+          "\"create_only\" (an existing item is left alone: AlreadyExists) or \"replace_only\".\n"
+          "Raises InvalidArgument, NotFound (product or location; replace_only), AlreadyExists\n"
+          "(create_only), VersionConflict, FailedPrecondition (policy below the current state),\n"
           "LimitExceeded.")
       .def(
           "remove_product",

@@ -610,8 +610,9 @@ void Api::adjust_inventory(Context& c) {
     }
     // First positive adjustment: create the item (applied now; durable with the adjustment).
     WriteOptions create = write_options(c, false, &g_unwaited);
-    auto created =
-        engine_.upsert_item(create, {.product_id = product_id, .location_id = location_id});
+    auto created = engine_.upsert_item(
+        create,
+        {.product_id = product_id, .location_id = location_id, .mode = UpsertMode::create_only});
     if (!created.ok()) {
       if (created.status().code() == StatusCode::already_exists ||
           created.status().code() == StatusCode::version_conflict) {
@@ -807,7 +808,9 @@ void Api::bulk_update(Context& c) {
       continue;
     }
     auto made = engine_.upsert_item(write_options(c, false, &g_unwaited),
-                                    {.product_id = op.product_id, .location_id = op.location_id});
+                                    {.product_id = op.product_id,
+                                     .location_id = op.location_id,
+                                     .mode = UpsertMode::create_only});
     if (made.ok()) {
       op.item = made->level.item;
       created->push_back(op.item);
@@ -1078,8 +1081,9 @@ void Api::transfer(Context& c) {
   }
   auto to_item = engine_.find_item({}, product_id, to);
   if (!to_item.ok()) {
-    auto created = engine_.upsert_item(write_options(c, false, &g_unwaited),
-                                       {.product_id = product_id, .location_id = to});
+    auto created = engine_.upsert_item(
+        write_options(c, false, &g_unwaited),
+        {.product_id = product_id, .location_id = to, .mode = UpsertMode::create_only});
     if (!created.ok()) {
       to_item = engine_.find_item({}, product_id, to);
       if (!to_item.ok()) {

@@ -90,6 +90,10 @@ struct UpsertItemRequest {
   std::string_view product_id;
   std::string_view location_id;
   ItemPolicy policy;
+  // create_only: already_exists if the item exists (its policy is left alone), so that a
+  // caller creating an item on first use cannot reset a policy another caller just set.
+  // replace_only: not_found if it does not exist.
+  UpsertMode mode = UpsertMode::create_or_replace;
   // When set and the item exists, its version must equal it (else version_conflict).
   std::optional<Version> expected_version;
 };

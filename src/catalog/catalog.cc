@@ -355,6 +355,12 @@ Result<ItemInfo> Catalog::upsert_item(const UpsertItemRequest& request, Timestam
   const auto& by_pair = t.items.get<ByPair>();
   auto it = by_pair.find(std::make_tuple(product->key, location->key));
   ItemId id;
+  if (it != by_pair.end() && request.mode == UpsertMode::create_only) {
+    return Status(StatusCode::already_exists, "the item exists", "location_id");
+  }
+  if (it == by_pair.end() && request.mode == UpsertMode::replace_only) {
+    return Status(StatusCode::not_found, "the item does not exist", "location_id");
+  }
   if (it != by_pair.end()) {
     id = ItemId{it->id};
     Result<StockLevel> level =

@@ -26,6 +26,9 @@ def test_quickstart_holds_two_units_and_confirms_the_sale(engine):
     mug = engine.upsert_item("p-1", "wh-1")
     assert isinstance(mug, int) and mug != 0
     assert engine.find_item("p-1", "wh-1") == mug
+    with pytest.raises(inventory.AlreadyExists):
+        engine.upsert_item("p-1", "wh-1", safety_stock=3, mode="create_only")
+    assert engine.get(mug).safety_stock == 0
 
     level = engine.adjust(mug, 10, reason="restock")
     assert (level.on_hand, level.reserved, level.available) == (10, 0, 10)

@@ -470,6 +470,36 @@ TEST_SUITE("catalog/items") {
     CHECK(ok->level.policy.safety_stock == 9);
   }
 
+  TEST_CASE(
+      "item upsert modes: create_only leaves an existing item alone, replace_only creates "
+      "nothing") {
+    TestEngine t;
+    const ItemId item = t.item("p", "w", 10, {.safety_stock = 4});
+    const StockLevel before = t.level(item);
+    auto again = t->upsert_item(
+        {}, {.product_id = "p", .location_id = "w", .mode = UpsertMode::create_only});
+    CHECK(again.status().code() == StatusCode::already_exists);
+    CHECK(again.status().field() == "location_id");
+    CHECK(t.level(item) == before);  // The policy was not reset to the request's (zero) one.
+
+    REQUIRE(t->upsert_location({}, {.location = {.id = "w2", .name = "w2"}}).ok());
+    auto missing = t->upsert_item(
+        {}, {.product_id = "p", .location_id = "w2", .mode = UpsertMode::replace_only});
+    CHECK(missing.status().code() == StatusCode::not_found);
+    CHECK(t->find_item({}, "p", "w2").status().code() == StatusCode::not_found);
+    auto created = t->upsert_item(
+        {}, {.product_id = "p", .location_id = "w2", .mode = UpsertMode::create_only});
+    REQUIRE(created.ok());
+    CHECK(created->level.on_hand == Quantity{0});
+    auto replaced = t->upsert_item({}, {.product_id = "p",
+                                        .location_id = "w2",
+                                        .policy = {.safety_stock = 2},
+                                        .mode = UpsertMode::replace_only});
+    REQUIRE(replaced.ok());
+    CHECK(replaced->level.item == created->level.item);
+    CHECK(replaced->level.policy.safety_stock == 2);
+  }
+
   TEST_CASE("upsert_item refuses a policy below the current shortfall with failed_precondition") {
     TestEngine t;
     const ItemId item = t.item("p", "w", 0, {.backorder_limit = 5});
