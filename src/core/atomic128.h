@@ -12,12 +12,16 @@
 //   (needs -mcx16). load() is a single aligned 16-byte SSE load on CPUs with AVX, where Intel
 //   and AMD guarantee it is atomic (Intel SDM vol. 3A 9.1.1; AMD APM vol. 1 3.9.1.3), and a
 //   `lock cmpxchg16b` otherwise. Both are lock-free; neither allocates.
-//   aarch64 (not under ThreadSanitizer): the 16-byte __sync builtin, which GCC compiles to an
-//   outline atomic in libgcc (`CASP` when the CPU has LSE, an LDXP/STXP loop otherwise) or to
-//   an inline `CASPAL` with -march=armv8.1-a; a load is a compare-exchange of 0 with 0 (LDP is
-//   single-copy atomic only from Armv8.4 LSE2). Lock-free. The __atomic builtins are not used
-//   there: Debian 12's GCC 12 sends them to libatomic, whose 16-byte code for aarch64 takes a
-//   striped lock (docs/firmware.md).
+//   aarch64 (not under ThreadSanitizer): an inline LDAXP/STLXP loop that writes back the value
+//   it read when the comparison fails, because only a successful store-exclusive makes the
+//   pair single-copy atomic. A load is a compare-exchange of 0 with 0 (LDP is single-copy
+//   atomic only from Armv8.4 LSE2). Lock-free. Not the compiler's builtins, with Debian 12's
+//   GCC 12: the __atomic ones go to libatomic, whose 16-byte code for aarch64 takes a striped
+//   lock; the 16-byte __sync one goes to libgcc's `__aarch64_cas16_sync`, whose LL/SC
+//   fallback (CPUs without LSE) returns on a failed compare without that store (so the value
+//   it returns may be torn), and with -march=armv8.1-a it crashes the compiler (internal
+//   compiler error in extract_insn). See docs/firmware.md. LSE's CASPAL would be faster under
+//   heavy contention on large servers; it is not used yet.
 //   Elsewhere, and under ThreadSanitizer so that it can model them: the __atomic builtins
 //   (libatomic). 32-bit targets have no 16-byte CAS and no unsigned __int128: the core does
 //   not build for them yet.
@@ -40,7 +44,7 @@
 #define INVENTORY_SYNC_CAS16 1
 #include <emmintrin.h>
 #elif defined(__aarch64__) && !defined(INVENTORY_TSAN)
-#define INVENTORY_SYNC_CAS16 1
+#define INVENTORY_AARCH64_LLSC 1
 #endif
 
 namespace inventory::core {
@@ -50,6 +54,40 @@ __extension__ typedef unsigned __int128 u128;  // __extension__: -Wpedantic.
 #if defined(INVENTORY_X86_CMPXCHG16B)
 // True when aligned 16-byte vector loads are architecturally atomic (AVX present).
 bool vector_load_is_atomic() noexcept;
+#endif
+
+#if defined(INVENTORY_SYNC_CAS16) || defined(INVENTORY_AARCH64_LLSC)
+#define INVENTORY_CAS16 1
+// Compares *word with expected and stores desired if equal, as one single-copy atomic access;
+// returns the value read. At least acquire-release (the __sync builtin is a full barrier; the
+// loop is LDAXP, then STLXP of desired or of the value read, until the store succeeds).
+inline u128 compare_and_swap16(u128* word, u128 expected, u128 desired) noexcept {
+#if defined(INVENTORY_SYNC_CAS16)
+  return __sync_val_compare_and_swap(word, expected, desired);
+#else
+  const auto expected_lo = static_cast<std::uint64_t>(expected);
+  const auto expected_hi = static_cast<std::uint64_t>(expected >> 64);
+  const auto desired_lo = static_cast<std::uint64_t>(desired);
+  const auto desired_hi = static_cast<std::uint64_t>(desired >> 64);
+  std::uint64_t lo, hi;
+  std::uint32_t failed;
+  asm volatile(
+      "1: ldaxp %[lo], %[hi], %[word]\n"
+      "   cmp %[lo], %[elo]\n"
+      "   ccmp %[hi], %[ehi], #0, eq\n"
+      "   b.ne 2f\n"
+      "   stlxp %w[failed], %[dlo], %[dhi], %[word]\n"
+      "   cbnz %w[failed], 1b\n"
+      "   b 3f\n"
+      "2: stlxp %w[failed], %[lo], %[hi], %[word]\n"
+      "   cbnz %w[failed], 1b\n"
+      "3:\n"
+      : [lo] "=&r"(lo), [hi] "=&r"(hi), [failed] "=&r"(failed), [word] "+Q"(*word)
+      : [elo] "r"(expected_lo), [ehi] "r"(expected_hi), [dlo] "r"(desired_lo), [dhi] "r"(desired_hi)
+      : "cc", "memory");
+  return (static_cast<u128>(hi) << 64) | lo;
+#endif
+}
 #endif
 
 class alignas(16) Atomic128 {
@@ -72,9 +110,9 @@ class alignas(16) Atomic128 {
       return out;
     }
 #endif
-#if defined(INVENTORY_SYNC_CAS16)
-    // A full barrier, so at least acquire. The word is never const memory.
-    return __sync_val_compare_and_swap(const_cast<u128*>(&value_), u128{0}, u128{0});
+#if defined(INVENTORY_CAS16)
+    // The word is never const memory.
+    return compare_and_swap16(const_cast<u128*>(&value_), u128{0}, u128{0});
 #else
     return __atomic_load_n(&value_, __ATOMIC_ACQUIRE);
 #endif
@@ -83,8 +121,8 @@ class alignas(16) Atomic128 {
   // Replaces the value with `desired` if it equals `expected`; otherwise stores the current
   // value in `expected`. Returns true on success. Lock-free. Does not allocate.
   bool compare_exchange(u128& expected, u128 desired) noexcept {
-#if defined(INVENTORY_SYNC_CAS16)
-    const u128 previous = __sync_val_compare_and_swap(&value_, expected, desired);
+#if defined(INVENTORY_CAS16)
+    const u128 previous = compare_and_swap16(&value_, expected, desired);
     if (previous == expected) return true;
     expected = previous;
     return false;
@@ -109,7 +147,7 @@ class alignas(16) Atomic128 {
       return;
     }
 #endif
-#if defined(INVENTORY_SYNC_CAS16)
+#if defined(INVENTORY_CAS16)
     u128 expected = load();
     while (!compare_exchange(expected, desired)) {
     }
