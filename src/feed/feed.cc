@@ -629,6 +629,8 @@ Result<std::unique_ptr<Subscription>> Feed::subscribe(std::shared_ptr<Observer> 
   const std::uint64_t head = this->head();
   std::shared_ptr<Subscriber> subscriber;
   {
+    // Shared: a drop_cursor of the name in progress finishes first.
+    std::shared_lock cursor_lock(cursor_write_mutex_);
     std::lock_guard lock(subscribers_mutex_);
     if (stopped_) return Status(StatusCode::failed_precondition, "the engine is closing");
     // `after` counts only when no stored cursor takes precedence.
@@ -683,13 +685,16 @@ Status Feed::drop_cursor(std::string_view name) {
                       "cursor");
       }
     }
-    auto it = cursors_.find(std::string(name));
-    if (it == cursors_.end()) {
+    if (!cursors_.contains(std::string(name))) {
       return Status(StatusCode::not_found, "no stored cursor " + std::string(name), "cursor");
     }
-    cursors_.erase(it);
   }
-  return journal_->delete_cursor(name);
+  // The journal first: if the delete fails, the cursor stays (and a retry finds it). Stores and
+  // subscribes wait meanwhile: this holds cursor_write_mutex_ alone, and they take it shared.
+  INVENTORY_RETURN_IF_ERROR(journal_->delete_cursor(name));
+  std::lock_guard lock(subscribers_mutex_);
+  cursors_.erase(std::string(name));
+  return Status();
 }
 
 void SubscriptionHandle::cancel() {

@@ -121,9 +121,9 @@ class Feed {
   std::deque<std::shared_ptr<Chunk>> backlog_;  // GUARDED_BY(ring_mutex_)
 
   // Orders cursor writes and deletes in the journal with the cursors_ map, so that a stopped
-  // subscriber's last store cannot bring back a dropped cursor: stores share it (they run in
-  // parallel; a cursor write can wait for a journal group's fsync), a drop holds it alone.
-  // Taken before subscribers_mutex_.
+  // subscriber's last store cannot bring back a dropped cursor, nor a subscribe resume from one
+  // being dropped: stores and subscribes share it (stores run in parallel; a cursor write can
+  // wait for a journal group's fsync), a drop holds it alone. Taken before subscribers_mutex_.
   std::shared_mutex cursor_write_mutex_;
   mutable std::mutex subscribers_mutex_;
   std::vector<std::shared_ptr<Subscriber>> subscribers_;  // GUARDED_BY(subscribers_mutex_)
