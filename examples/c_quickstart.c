@@ -40,8 +40,7 @@ int main(void) {
   (void)inv_upsert_location(engine, NULL, &location, INV_UPSERT_CREATE_OR_REPLACE, NULL, NULL,
                             NULL);
   (void)inv_upsert_product(engine, NULL, &product, INV_UPSERT_CREATE_OR_REPLACE, NULL, NULL, NULL);
-  (void)inv_upsert_item(engine, NULL, "p-1", "wh-1", NULL, INV_UPSERT_CREATE_OR_REPLACE, NULL,
-                        &level, NULL);
+  (void)inv_upsert_item(engine, NULL, "p-1", "wh-1", NULL, NULL, &level, NULL);
   mug = level.item;
   restock.item = mug;
   restock.delta = 10;

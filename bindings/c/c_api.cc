@@ -866,9 +866,17 @@ void inv_location_list_destroy(inv_location_list* list) {
 
 int32_t inv_upsert_item(inv_engine* engine, const inv_write_options* options,
                         const char* product_id, const char* location_id,
-                        const inv_item_policy* policy, int32_t mode,
-                        const uint64_t* expected_version, inv_stock_level* level_out,
-                        char** errptr) {
+                        const inv_item_policy* policy, const uint64_t* expected_version,
+                        inv_stock_level* level_out, char** errptr) {
+  return inv_upsert_item_v2(engine, options, product_id, location_id, policy,
+                            INV_UPSERT_CREATE_OR_REPLACE, expected_version, level_out, errptr);
+}
+
+int32_t inv_upsert_item_v2(inv_engine* engine, const inv_write_options* options,
+                           const char* product_id, const char* location_id,
+                           const inv_item_policy* policy, int32_t mode,
+                           const uint64_t* expected_version, inv_stock_level* level_out,
+                           char** errptr) {
   return guard(errptr, [&]() -> int32_t {
     INVENTORY_C_REQUIRE(engine);
     INVENTORY_C_REQUIRE(product_id);

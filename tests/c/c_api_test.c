@@ -294,12 +294,11 @@ static void test_null_arguments(inv_engine* engine) {
   EXPECT_INVALID("engine", inv_list_locations(NULL, NULL, 10, &locations, &err));
   EXPECT_INVALID("page_out", inv_list_locations(engine, NULL, 10, NULL, &err));
 
-  EXPECT_INVALID("engine", inv_upsert_item(NULL, NULL, "p", "l", NULL, INV_UPSERT_CREATE_OR_REPLACE,
-                                           NULL, NULL, &err));
-  EXPECT_INVALID("product_id", inv_upsert_item(engine, NULL, NULL, "l", NULL,
-                                               INV_UPSERT_CREATE_OR_REPLACE, NULL, NULL, &err));
-  EXPECT_INVALID("location_id", inv_upsert_item(engine, NULL, "p", NULL, NULL,
-                                                INV_UPSERT_CREATE_OR_REPLACE, NULL, NULL, &err));
+  EXPECT_INVALID("engine", inv_upsert_item(NULL, NULL, "p", "l", NULL, NULL, NULL, &err));
+  EXPECT_INVALID("product_id", inv_upsert_item(engine, NULL, NULL, "l", NULL, NULL, NULL, &err));
+  EXPECT_INVALID("location_id", inv_upsert_item(engine, NULL, "p", NULL, NULL, NULL, NULL, &err));
+  EXPECT_INVALID("engine", inv_upsert_item_v2(NULL, NULL, "p", "l", NULL, INV_UPSERT_CREATE_ONLY,
+                                              NULL, NULL, &err));
   EXPECT_INVALID("engine", inv_remove_item(NULL, NULL, 1, false, &err));
   EXPECT_INVALID("engine", inv_find_item(NULL, "p", "l", &id, &err));
   EXPECT_INVALID("product_id", inv_find_item(engine, NULL, "l", &id, &err));
@@ -582,30 +581,26 @@ static void test_catalog(inv_engine* engine, ids* out) {
   /* Items. */
   memset(&policy, 0, sizeof policy);
   policy.low_stock_threshold = 3;
-  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-1", "wh-1", &policy, INV_UPSERT_CREATE_OR_REPLACE,
-                                 NULL, &level, &err));
+  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-1", "wh-1", &policy, NULL, &level, &err));
   out->mug_wh = level.item;
   CHECK(level.item != 0 && level.on_hand == 0 && level.policy.low_stock_threshold == 3);
-  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-1", "store-1", NULL, INV_UPSERT_CREATE_OR_REPLACE,
-                                 NULL, &level, &err));
+  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-1", "store-1", NULL, NULL, &level, &err));
   out->mug_store = level.item;
-  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-2", "wh-1", NULL, INV_UPSERT_CREATE_OR_REPLACE,
-                                 NULL, &level, &err));
+  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-2", "wh-1", NULL, NULL, &level, &err));
   out->cup_wh = level.item;
-  EXPECT(INV_VERSION_CONFLICT, inv_upsert_item(engine, &wo, "p-2", "wh-1", NULL,
-                                               INV_UPSERT_CREATE_OR_REPLACE, &stale, NULL, &err));
-  EXPECT(INV_NOT_FOUND, inv_upsert_item(engine, &wo, "p-9", "wh-1", NULL,
-                                        INV_UPSERT_CREATE_OR_REPLACE, NULL, NULL, &err));
-  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-tmp", "wh-1", NULL, INV_UPSERT_CREATE_OR_REPLACE,
-                                 NULL, NULL, &err));
+  EXPECT(INV_VERSION_CONFLICT,
+         inv_upsert_item(engine, &wo, "p-2", "wh-1", NULL, &stale, NULL, &err));
+  EXPECT(INV_NOT_FOUND, inv_upsert_item(engine, &wo, "p-9", "wh-1", NULL, NULL, NULL, &err));
+  EXPECT(INV_OK, inv_upsert_item(engine, &wo, "p-tmp", "wh-1", NULL, NULL, NULL, &err));
   /* create_only leaves an existing item (and its policy) alone; replace_only creates nothing. */
-  EXPECT(INV_ALREADY_EXISTS, inv_upsert_item(engine, &wo, "p-1", "wh-1", NULL,
-                                             INV_UPSERT_CREATE_ONLY, NULL, &level, &err));
+  EXPECT(INV_ALREADY_EXISTS, inv_upsert_item_v2(engine, &wo, "p-1", "wh-1", NULL,
+                                                INV_UPSERT_CREATE_ONLY, NULL, &level, &err));
   EXPECT(INV_OK, inv_get(engine, out->mug_wh, &level, &err));
   CHECK(level.policy.low_stock_threshold == 3);
-  EXPECT(INV_NOT_FOUND, inv_upsert_item(engine, &wo, "p-2", "store-1", NULL,
-                                        INV_UPSERT_REPLACE_ONLY, NULL, NULL, &err));
-  EXPECT_INVALID("mode", inv_upsert_item(engine, &wo, "p-2", "store-1", NULL, 7, NULL, NULL, &err));
+  EXPECT(INV_NOT_FOUND, inv_upsert_item_v2(engine, &wo, "p-2", "store-1", NULL,
+                                           INV_UPSERT_REPLACE_ONLY, NULL, NULL, &err));
+  EXPECT_INVALID("mode",
+                 inv_upsert_item_v2(engine, &wo, "p-2", "store-1", NULL, 7, NULL, NULL, &err));
   EXPECT(INV_OK, inv_find_item(engine, "p-1", "store-1", &found, &err));
   CHECK(found == out->mug_store);
   EXPECT(INV_NOT_FOUND, inv_find_item(engine, "p-2", "store-1", &found, &err));

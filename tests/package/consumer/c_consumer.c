@@ -35,8 +35,7 @@ int main(void) {
   product.name = "Red mug";
   if (inv_upsert_location(engine, NULL, &location, 0, NULL, NULL, &err) != INV_OK ||
       inv_upsert_product(engine, NULL, &product, 0, NULL, NULL, &err) != INV_OK ||
-      inv_upsert_item(engine, NULL, "p-1", "wh-1", NULL, INV_UPSERT_CREATE_OR_REPLACE, NULL, &level,
-                      &err) != INV_OK) {
+      inv_upsert_item(engine, NULL, "p-1", "wh-1", NULL, NULL, &level, &err) != INV_OK) {
     inv_close(engine);
     return fail("catalog", err);
   }

@@ -370,15 +370,21 @@ typedef struct inv_item_filter {
   bool low_stock_only;
 } inv_item_filter;
 
-/* Creates the item (product at location) if needed and sets its policy (`mode`: INV_UPSERT_*;
- * INV_UPSERT_CREATE_ONLY leaves an existing item alone and fails with INV_ALREADY_EXISTS).
- * policy may be NULL (all zero); expected_version may be NULL; level_out may be NULL
- * (level_out->item is the new id). */
+/* Creates the item (product at location) if needed and sets its policy. policy may be NULL (all
+ * zero); expected_version may be NULL; level_out may be NULL (level_out->item is the new id).
+ * The same as inv_upsert_item_v2 with INV_UPSERT_CREATE_OR_REPLACE. */
 INV_API int32_t inv_upsert_item(inv_engine* engine, const inv_write_options* options,
                                 const char* product_id, const char* location_id,
-                                const inv_item_policy* policy, int32_t mode,
-                                const uint64_t* expected_version, inv_stock_level* level_out,
-                                char** errptr);
+                                const inv_item_policy* policy, const uint64_t* expected_version,
+                                inv_stock_level* level_out, char** errptr);
+/* inv_upsert_item with a `mode` (INV_UPSERT_*): INV_UPSERT_CREATE_ONLY leaves an existing item
+ * (and its policy) alone and fails with INV_ALREADY_EXISTS; INV_UPSERT_REPLACE_ONLY fails with
+ * INV_NOT_FOUND when there is no item. */
+INV_API int32_t inv_upsert_item_v2(inv_engine* engine, const inv_write_options* options,
+                                   const char* product_id, const char* location_id,
+                                   const inv_item_policy* policy, int32_t mode,
+                                   const uint64_t* expected_version, inv_stock_level* level_out,
+                                   char** errptr);
 INV_API int32_t inv_remove_item(inv_engine* engine, const inv_write_options* options, uint64_t item,
                                 bool force, char** errptr);
 INV_API int32_t inv_find_item(inv_engine* engine, const char* product_id, const char* location_id,
