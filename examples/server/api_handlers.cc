@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <set>
 
 #include <boost/url.hpp>
 
@@ -752,6 +753,7 @@ void Api::bulk_update(Context& c) {
   };
   // First every operation is checked, so that an atomic request with a bad one changes nothing.
   std::vector<std::size_t> to_create;
+  std::set<std::pair<std::string, std::string>> creates;  // Pairs an operation stocks first.
   for (std::size_t i = 0; i < operations.size(); ++i) {
     Op& op = (*ops)[i];
     const std::string prefix = "operations[" + std::to_string(i) + "].";
@@ -776,13 +778,22 @@ void Api::bulk_update(Context& c) {
       }
       if (auto item = engine_.find_item({}, op.product_id, op.location_id); item.ok()) {
         op.item = *item;
-      } else if (op.adjustment && *op.adjustment < 0) {
+      } else if (!engine_.get_product({}, op.product_id).ok()) {
+        throw ApiError{404, "not_found", "no product " + op.product_id, prefix + "productId",
+                       std::nullopt};
+      } else if (!engine_.get_location({}, op.location_id).ok()) {
+        throw ApiError{404, "not_found", "no location " + op.location_id, prefix + "locationId",
+                       std::nullopt};
+      } else if (op.adjustment && *op.adjustment < 0 &&
+                 !creates.contains({op.product_id, op.location_id})) {
+        // (An earlier operation of this request that creates the item may stock it.)
         throw ApiError{
             404, "not_found",
             "no inventory of product " + op.product_id + " at location " + op.location_id,
             prefix + "productId", std::nullopt};
       } else {
         to_create.push_back(i);
+        if (!op.adjustment || *op.adjustment > 0) creates.emplace(op.product_id, op.location_id);
       }
     } catch (ApiError& error) {
       refuse(i, error);
@@ -1269,8 +1280,18 @@ void Api::delete_subscription(Context& c, const std::string& id) {
   blocking_([this, self, id] {
     Reply reply;
     try {
-      webhooks_.remove(id);
-      if (!store_.remove_subscription(id)) throw not_found("no subscription " + id);
+      // Stop, delete, then forget the cursor: if the delete fails, delivery resumes from the
+      // cursor (a subscription that stays must not lose events).
+      webhooks_.stop(id);
+      bool removed = false;
+      try {
+        removed = store_.remove_subscription(id);
+      } catch (...) {
+        if (const auto kept = store_.subscription(id)) webhooks_.start(*kept).ignore_error();
+        throw;
+      }
+      if (!removed) throw not_found("no subscription " + id);
+      webhooks_.forget_cursor(id);
       reply = Reply{.status = 204, .body = {}, .content_type = {}};
     } catch (const ApiError& error) {
       reply = error_reply(error, self->request.request_id);

@@ -232,7 +232,7 @@ Status Webhooks::start(const WebhookSubscription& subscription) {
   return Status();
 }
 
-void Webhooks::remove(const std::string& id) {
+void Webhooks::stop(const std::string& id) {
   std::shared_ptr<Delivery> delivery;
   {
     std::lock_guard lock(mutex_);
@@ -245,9 +245,12 @@ void Webhooks::remove(const std::string& id) {
   if (delivery != nullptr) {
     delivery->stop();
     delivery->engine_subscription->cancel();
-    delivery->engine_subscription
-        .reset();  // It holds the delivery (its observer): break the cycle.
+    // It holds the delivery (its observer): break the cycle.
+    delivery->engine_subscription.reset();
   }
+}
+
+void Webhooks::forget_cursor(const std::string& id) {
   // not_found: a concurrent delete dropped it. Anything else only leaves the cursor (and the
   // log it holds, bounded by feed_retention_events) behind; say so in the log.
   const Status dropped = engine_.drop_cursor(cursor_name(id));

@@ -39,9 +39,11 @@ class Webhooks {
 
   // Starts delivering for `subscription`. Errors: the engine's subscribe errors.
   Status start(const WebhookSubscription& subscription);
-  // Stops delivering for a deleted subscription and forgets its engine cursor, so that it no
-  // longer holds the engine's retained log.
-  void remove(const std::string& id);
+  // Stops delivering for `id` (its cursor stays: start() resumes from it).
+  void stop(const std::string& id);
+  // Forgets the engine cursor of a deleted (and stopped) subscription, so that it no longer
+  // holds the engine's retained log.
+  void forget_cursor(const std::string& id);
   // Stops delivering for every subscription (the server stops); their cursors stay.
   void stop_all();
   std::optional<Stats> stats(const std::string& id) const;

@@ -808,6 +808,22 @@ class E2E:
         body = s.ok(r, 200, "atomic bulk creating an item") or {}
         s.check([(x.get("item") or {}).get("stockLevel") for x in body.get("results") or []] ==
                 [5], "atomic bulk creates the item and stocks it", r)
+        # An unknown product is refused before anything is created.
+        fresh2 = self.make_product("bulknew2")
+        r = a.post("/v1/inventory/bulk-update", {"atomic": True, "operations": [
+            {"productId": fresh2, "locationId": self.l1, "adjustment": 5},
+            {"productId": "no-such-product", "locationId": self.l1, "adjustment": 5}]})
+        s.error(r, 404, "not_found", "operations[1].productId", what="atomic bulk, unknown product",
+                extra_ok=("index",))
+        listed = (a.get(f"/v1/inventory?productId={fresh2}").json() or {}).get("items")
+        s.check(listed == [], f"atomic bulk with an unknown product created nothing (got {listed})")
+        # A later operation may take from an item an earlier one of the same request creates.
+        r = a.post("/v1/inventory/bulk-update", {"atomic": True, "operations": [
+            {"productId": fresh2, "locationId": self.l1, "adjustment": 5},
+            {"productId": fresh2, "locationId": self.l1, "adjustment": -2}]})
+        body = s.ok(r, 200, "atomic bulk: create, stock and take from a new item") or {}
+        s.check([(x.get("item") or {}).get("stockLevel") for x in body.get("results") or []] ==
+                [5, 3], "atomic bulk: +5 then -2 on a new item gives 5 then 3", r)
 
     # ---- reservations ----
 

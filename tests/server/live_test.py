@@ -563,20 +563,28 @@ def part_revoked_key(ctx):
         other.events_until(last)
         revoked_at = time.time()
         expect(admin.delete(f"/v1/api-keys/{key_id}"), 204, "revoke the stream key")
-        frame = sse.next_frame(time.time() + 5)
-        while frame is not None and frame["event"] != "error":
-            frame = sse.next_frame(time.time() + 5)
+        frame = None
+        try:
+            frame = sse.next_frame(time.time() + 10)
+            while frame is not None and frame["event"] != "error":
+                frame = sse.next_frame(time.time() + 10)
+        except socket.timeout:
+            pass
         code = json.loads(frame["data"]).get("code") if frame else None
-        check(code == "unauthenticated",
-              f"SSE after its key was revoked: error frame {frame}, expected code unauthenticated")
-        check(sse.next_frame(time.time() + 5) is None, "SSE still open after the error frame")
+        if check(code == "unauthenticated", f"SSE after its key was revoked: error frame "
+                 f"{frame}, expected code unauthenticated within 10 s"):
+            try:
+                ended = sse.next_frame(time.time() + 10) is None
+            except socket.timeout:
+                ended = False
+            check(ended, "SSE still open 10 s after the error frame")
         while ws.recv_message() is not None:
             pass
         check(ws.close_code == 1008 and ws.close_reason == "key revoked",
               f"WebSocket after its key was revoked: close {ws.close_code} {ws.close_reason!r}, "
               f"expected 1008 'key revoked'")
         ctx.revoked_closed_s = time.time() - revoked_at
-        check(ctx.revoked_closed_s < 5, f"streams closed {ctx.revoked_closed_s:.1f} s after")
+        check(ctx.revoked_closed_s < 10, f"streams closed {ctx.revoked_closed_s:.1f} s after")
         # The admin's stream is untouched: it gets the next change.
         adjust(admin, PRODUCT, LOCATION, 1, reason="after revocation")
         frames, ended = other.events_until(head_sequence(admin))
