@@ -610,6 +610,9 @@ bool valid_cursor_name(std::string_view name) {
   return true;
 }
 
+const Status kBadCursorName = Status::from_static(
+    StatusCode::invalid_argument, "must be 1..64 bytes of [A-Za-z0-9._-]", "cursor");
+
 }  // namespace
 
 Result<std::unique_ptr<Subscription>> Feed::subscribe(std::shared_ptr<Observer> observer,
@@ -618,9 +621,7 @@ Result<std::unique_ptr<Subscription>> Feed::subscribe(std::shared_ptr<Observer> 
   if (options.max_batch < 1 || options.max_batch > 100'000) {
     return Status::invalid_argument("max_batch", "must be 1..100000");
   }
-  if (!options.cursor.empty() && !valid_cursor_name(options.cursor)) {
-    return Status::invalid_argument("cursor", "must be 1..64 bytes of [A-Za-z0-9._-]");
-  }
+  if (!options.cursor.empty() && !valid_cursor_name(options.cursor)) return kBadCursorName;
   for (EventType t : options.filter.types) {
     if (static_cast<int>(t) < 1 || static_cast<int>(t) > kEventTypeMax) {
       return Status::invalid_argument("filter.types", "holds an unknown event type");
@@ -672,9 +673,7 @@ void Feed::remove(const Subscriber* subscriber) {
 }
 
 Status Feed::drop_cursor(std::string_view name) {
-  if (!valid_cursor_name(name)) {
-    return Status::invalid_argument("cursor", "must be 1..64 bytes of [A-Za-z0-9._-]");
-  }
+  if (!valid_cursor_name(name)) return kBadCursorName;
   std::lock_guard write(cursor_write_mutex_);
   {
     std::lock_guard lock(subscribers_mutex_);
