@@ -17,7 +17,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+started=$SECONDS
 cmake/install_deps.sh --tests
+# What the run had to work with: a CI run that crawls is diagnosed from this line and the
+# per-build times below (tmpfs in /dev/shm is memory; tests leave nothing there when they end).
+mem_available_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
+echo "==== machine: $(nproc) cores, $((mem_available_kib / 1048576)) GiB memory available," \
+     "/dev/shm $(df -h --output=used /dev/shm 2>/dev/null | tail -1 | tr -d ' ') used," \
+     "$(df -h --output=avail . | tail -1 | tr -d ' ') disk free; set-up took $((SECONDS - started)) s"
+# Sanitizer compiles take up to 2 GiB each: run fewer at once when memory is short.
+if [ -z "${CMAKE_BUILD_PARALLEL_LEVEL:-}" ]; then
+  jobs=$(( mem_available_kib / (2 * 1048576) ))
+  [ "$jobs" -ge 1 ] || jobs=1
+  [ "$jobs" -le $(( $(nproc) + 1 )) ] || jobs=$(( $(nproc) + 1 ))
+  export CMAKE_BUILD_PARALLEL_LEVEL=$jobs
+fi
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=(release asan tsan firmware)
 logs="build/test-logs"
@@ -26,8 +40,8 @@ status=0
 summary=()
 
 run_build() {
-  local preset=$1 targets=$2 labels=$3
-  echo "==== $preset: configure and build ($targets)"
+  local preset=$1 targets=$2 labels=$3 build_started=$SECONDS
+  echo "==== $preset: configure and build ($targets, $CMAKE_BUILD_PARALLEL_LEVEL jobs)"
   cmake --preset "$preset" > "$logs/$preset-configure.log"
   if [ "$targets" = all ]; then
     cmake --build --preset "$preset"
@@ -35,10 +49,12 @@ run_build() {
     # shellcheck disable=SC2086  # $targets is a list of target names.
     cmake --build --preset "$preset" --target $targets
   fi
-  echo "==== $preset: ctest -L '$labels'"
-  local rc=0
+  local built=$((SECONDS - build_started))
+  echo "==== $preset: ctest -L '$labels' (built in $built s)"
+  local rc=0 test_started=$SECONDS
   ctest --preset "$preset" -L "$labels" 2>&1 | tee "$logs/$preset-ctest.log" || rc=$?
-  summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)")
+  summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)\
+ (build $built s, tests $((SECONDS - test_started)) s)")
   # The figures the randomized tests print (seeds, operations checked, violations).
   grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed|offline sync|address filter|auth matrix|server|dashboard|webhook|live|openapi|e2e)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
@@ -78,5 +94,6 @@ cat "$logs/figures.log"
 echo
 echo "==== ctest summary"
 printf '%s\n' "${summary[@]}"
+echo "total: $((SECONDS - started)) s"
 [ $status -eq 0 ] && echo "ALL PASSED" || echo "FAILURES (logs in $logs)"
 exit $status
