@@ -24,10 +24,10 @@ class TempDir {
  public:
   explicit TempDir(const std::string& name = "inventory") {
     static std::atomic<int> counter{0};
-    const std::filesystem::path base = (std::filesystem::exists("/dev/shm")
-                                            ? std::filesystem::path("/dev/shm")
-                                            : std::filesystem::temp_directory_path()) /
-                                       "inventory-tests";
+    const std::filesystem::path base =
+        (std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                             : std::filesystem::temp_directory_path()) /
+        "inventory-tests";
     static std::once_flag swept;
     std::call_once(swept, [&] { remove_leftovers(base); });
     path_ = base /
