@@ -16,8 +16,17 @@ items with limited stock; four client threads, each with its own keep-alive Clie
 reservations of quantity 1 for a random hot item and record every reservationId answered 201.
 After 2..3.5 s of load the server is SIGKILLed while requests are in flight; it is restarted on
 the same data directory and port and everything above is checked, then the next cycle starts
-(the load goes on against the restarted server). A request without an answer (cut by the kill)
-may or may not have been applied: it only counts towards the "at least".
+(the load goes on against the restarted server).
+
+Every request carries an Idempotency-Key. A request without an answer (cut by the kill) may or
+may not have been applied; after the restart each one is sent again with the same key and body,
+as a client must, and has to come back 201 (the reservation the first attempt made, or a new
+one) or 409 insufficient_stock. The engine keeps idempotency keys in the journal, with the
+change, so the server's in-memory response cache being gone does not matter. Once the retries
+are answered, every request has been applied exactly once: each item's reservedStock must equal
+its number of acknowledged holds, not merely cover it. A retry whose 201 added no
+reservation.reserved event to the feed was deduplicated (its first attempt had been applied);
+their count is printed.
 
 After each restart every reservation acknowledged since the previous restart is looked up, plus a
 random sample of 300 older ones (all were checked once already).
@@ -78,6 +87,7 @@ class Load:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.counts = {"201": 0, "409": 0, "cut": 0}
+        self.cut = []  # (Idempotency-Key, body, product) of requests without an answer
         self.unexpected = []
         self.threads = [threading.Thread(target=self.run, args=(n,), daemon=True)
                         for n in range(THREADS)]
@@ -95,12 +105,14 @@ class Load:
                 product = rng.choice(PRODUCTS)
                 body = {"lines": [{"productId": product, "locationId": LOCATION, "quantity": 1}],
                         "ttlSeconds": 3600, "reference": f"crash-{self.cycle}-{n}-{i}"}
+                key = f"crash-{self.cycle}-{n}-{i}"
                 i += 1
                 try:
-                    r = client.post("/v1/reservations", body)
+                    r = client.post("/v1/reservations", body, headers={"Idempotency-Key": key})
                 except CUT:
                     with self.lock:
                         self.counts["cut"] += 1
+                        self.cut.append((key, body, product))
                     if self.stopping.is_set():
                         return
                     # The server is being killed right now (stop() comes just after), or broke.
@@ -125,6 +137,27 @@ class Load:
         for t in self.threads:
             t.join(15)
         return not any(t.is_alive() for t in self.threads)
+
+
+def retry_cut(srv, load, acked, items, cycle):
+    """Sends every request of `load` that the kill cut again, with the same Idempotency-Key.
+    Returns (retried, deduplicated): how many came back 201, and how many of those added no
+    reservation.reserved event (their first attempt had been applied before the kill)."""
+    client = srv.client()
+    before = sum(reserved_events_per_item(client, items).values())
+    retried = 0
+    for key, body, product in load.cut:
+        r = client.post("/v1/reservations", body, headers={"Idempotency-Key": key})
+        if r.status == 201:
+            retried += 1
+            acked[r.json()["reservationId"]] = product
+        elif r.status != 409 or (r.json() or {}).get("error", {}).get("code") != \
+                "insufficient_stock":
+            check(False, f"cycle {cycle}: retry of {key} after the restart: {r.status} "
+                         f"{r.body[:200]!r}")
+    after = sum(reserved_events_per_item(client, items).values())
+    client.close()
+    return retried, retried - (after - before)
 
 
 def reserved_events_per_item(client, items):
@@ -198,8 +231,9 @@ def verify(srv, items, acked, checked, cycle):
         bad = []
         if level != STOCK:
             bad.append(f"stockLevel {level} != {STOCK}")
-        if reserved is None or reserved < per_product[product]:
-            bad.append(f"reservedStock {reserved} < {per_product[product]} acknowledged holds")
+        if reserved != per_product[product]:
+            # Every request was answered or retried with its key: exactly once, no more.
+            bad.append(f"reservedStock {reserved} != {per_product[product]} acknowledged holds")
         if available is None or available < 0 or reserved is None or reserved > level:
             bad.append(f"oversold: availableStock {available}, reservedStock {reserved}")
         if available != level - reserved:
@@ -220,7 +254,7 @@ def main():
     started = time.time()
     acked = {}
     checked = set()
-    total_lost = total_oversold = kills = 0
+    total_lost = total_oversold = kills = total_retried = total_deduplicated = 0
     loads = []
     with tempfile.TemporaryDirectory(prefix="inventory-crash-") as tmp:
         data = os.path.join(tmp, "data")
@@ -248,19 +282,24 @@ def main():
                 t0 = time.time()
                 srv.start()
                 restart_s = time.time() - t0
+                retried, deduplicated = retry_cut(srv, load, acked, items, cycle)
+                total_retried += retried
+                total_deduplicated += deduplicated
                 lost, oversold = verify(srv, items, acked, checked, cycle)
                 total_lost += lost
                 total_oversold += oversold
-                print(f"cycle {cycle}: restart {restart_s:.1f} s, {len(acked)} checked, "
-                      f"{lost} lost, {oversold} oversold", flush=True)
+                print(f"cycle {cycle}: restart {restart_s:.1f} s, {len(load.cut)} cut requests "
+                      f"retried ({retried} 201, {deduplicated} of them already applied), "
+                      f"{len(acked)} checked, {lost} lost, {oversold} oversold", flush=True)
         finally:
             code = srv.stop()
         check(code == 0, f"SIGTERM after the last restart: exit code {code}, expected 0")
     elapsed = time.time() - started
     refused = sum(c["409"] for c in loads)
     print(f"server crash: {kills} kills, {len(acked)} acknowledged reservations checked, "
-          f"{total_lost} lost, {total_oversold} oversold ({refused} refused insufficient_stock, "
-          f"{elapsed:.1f} s)")
+          f"{total_lost} lost, {total_oversold} oversold; {total_retried} cut requests retried "
+          f"with their Idempotency-Key, {total_deduplicated} already applied, each item's holds "
+          f"exactly once ({refused} refused insufficient_stock, {elapsed:.1f} s)")
     if FAILURES:
         for f in FAILURES:
             print(f"  - {f}")
