@@ -23,13 +23,17 @@
 //   compiler error in extract_insn). See docs/firmware.md. LSE's CASPAL would be faster under
 //   heavy contention on large servers; it is not used yet.
 //   Elsewhere, and under ThreadSanitizer so that it can model them: the __atomic builtins
-//   (libatomic). 32-bit targets have no 16-byte CAS and no unsigned __int128: the core does
-//   not build for them yet.
+//   (libatomic). 32-bit targets (arm-linux-gnueabihf) have no 16-byte CAS and no unsigned
+//   __int128: u128 is then U128Pair, a two-word class with the operators the packing code
+//   uses, and the word goes through libatomic's generic __atomic_load/__atomic_compare_exchange,
+//   which take a lock striped by address. Correct, not lock-free: the hot path there pays a
+//   spin lock.
 
 #ifndef INVENTORY_CORE_ATOMIC128_H_
 #define INVENTORY_CORE_ATOMIC128_H_
 
 #include <cstdint>
+#include <type_traits>
 
 #if defined(__SANITIZE_THREAD__)
 #define INVENTORY_TSAN 1
@@ -49,7 +53,76 @@
 
 namespace inventory::core {
 
+// An unsigned 128-bit integer as two words, for targets without __int128 (u128 below), with
+// the semantics of unsigned __int128 for what the item and reservation words use: conversion
+// from and to the integer types (signed values sign-extend, as the built-in type does), shifts
+// by 0..127, &, |, -, ==. Compiled everywhere, so that the host's unit tests compare it with
+// the built-in type.
+class U128Pair {
+ public:
+  constexpr U128Pair() noexcept = default;
+  template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+  constexpr U128Pair(T value) noexcept  // NOLINT(google-explicit-constructor): an integer type.
+      : lo_(static_cast<std::uint64_t>(value)), hi_(sign_word(value)) {}
+  template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+  constexpr explicit operator T() const noexcept {
+    if constexpr (std::is_same_v<T, bool>) {
+      return (lo_ | hi_) != 0;
+    } else {
+      return static_cast<T>(lo_);
+    }
+  }
+
+  friend constexpr U128Pair operator<<(U128Pair v, int n) noexcept {
+    if (n == 0) return v;
+    if (n >= 64) return from(0, v.lo_ << (n - 64));
+    return from(v.lo_ << n, (v.hi_ << n) | (v.lo_ >> (64 - n)));
+  }
+  friend constexpr U128Pair operator>>(U128Pair v, int n) noexcept {
+    if (n == 0) return v;
+    if (n >= 64) return from(v.hi_ >> (n - 64), 0);
+    return from((v.lo_ >> n) | (v.hi_ << (64 - n)), v.hi_ >> n);
+  }
+  friend constexpr U128Pair operator&(U128Pair a, U128Pair b) noexcept {
+    return from(a.lo_ & b.lo_, a.hi_ & b.hi_);
+  }
+  friend constexpr U128Pair operator|(U128Pair a, U128Pair b) noexcept {
+    return from(a.lo_ | b.lo_, a.hi_ | b.hi_);
+  }
+  friend constexpr U128Pair operator-(U128Pair a, U128Pair b) noexcept {
+    return from(a.lo_ - b.lo_, a.hi_ - b.hi_ - (a.lo_ < b.lo_ ? 1 : 0));
+  }
+  constexpr U128Pair& operator|=(U128Pair b) noexcept { return *this = *this | b; }
+  constexpr U128Pair& operator&=(U128Pair b) noexcept { return *this = *this & b; }
+  friend constexpr bool operator==(U128Pair a, U128Pair b) noexcept {
+    return a.lo_ == b.lo_ && a.hi_ == b.hi_;
+  }
+
+ private:
+  template <typename T>
+  static constexpr std::uint64_t sign_word(T value) noexcept {
+    if constexpr (std::is_signed_v<T>) {
+      return value < 0 ? ~std::uint64_t{0} : 0;
+    } else {
+      return 0;
+    }
+  }
+  static constexpr U128Pair from(std::uint64_t lo, std::uint64_t hi) noexcept {
+    U128Pair v;
+    v.lo_ = lo;
+    v.hi_ = hi;
+    return v;
+  }
+  std::uint64_t lo_ = 0;
+  std::uint64_t hi_ = 0;
+};
+static_assert(sizeof(U128Pair) == 16 && std::is_trivially_copyable_v<U128Pair>);
+
+#if defined(__SIZEOF_INT128__)
 __extension__ typedef unsigned __int128 u128;  // __extension__: -Wpedantic.
+#else
+using u128 = U128Pair;
+#endif
 
 #if defined(INVENTORY_X86_CMPXCHG16B)
 // True when aligned 16-byte vector loads are architecturally atomic (AVX present).
@@ -114,7 +187,9 @@ class alignas(16) Atomic128 {
     // The word is never const memory.
     return compare_and_swap16(const_cast<u128*>(&value_), u128{0}, u128{0});
 #else
-    return __atomic_load_n(&value_, __ATOMIC_ACQUIRE);
+    u128 out;
+    __atomic_load(&value_, &out, __ATOMIC_ACQUIRE);
+    return out;
 #endif
   }
 
@@ -127,8 +202,8 @@ class alignas(16) Atomic128 {
     expected = previous;
     return false;
 #else
-    return __atomic_compare_exchange_n(&value_, &expected, desired, /*weak=*/false,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return __atomic_compare_exchange(&value_, &expected, &desired, /*weak=*/false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 #endif
   }
 
@@ -152,7 +227,7 @@ class alignas(16) Atomic128 {
     while (!compare_exchange(expected, desired)) {
     }
 #else
-    __atomic_store_n(&value_, desired, __ATOMIC_RELEASE);
+    __atomic_store(&value_, &desired, __ATOMIC_RELEASE);
 #endif
   }
 
