@@ -6,7 +6,8 @@
 # Usage: cmake/install_deps.sh [--check] [--tests]
 #   --check  only list the missing packages; exit 1 if there are any
 #   --tests  also what only the tests need (headless Chromium for the dashboard test, wrk, and
-#            the aarch64 cross compiler and qemu for the firmware build; docs/firmware.md)
+#            the aarch64 and 32-bit ARM cross compilers and qemu for the firmware builds;
+#            docs/firmware.md)
 set -euo pipefail
 
 packages=(
@@ -22,7 +23,8 @@ check_only=false
 for arg in "$@"; do
   case "$arg" in
     --check) check_only=true ;;
-    --tests) packages+=(chromium wrk g++-aarch64-linux-gnu qemu-user-static) ;;  # + firmware build
+    --tests) packages+=(chromium wrk g++-aarch64-linux-gnu g++-arm-linux-gnueabihf
+                        qemu-user-static) ;;  # + firmware builds
     *) echo "usage: $0 [--check] [--tests]" >&2; exit 2 ;;
   esac
 done

@@ -8,9 +8,10 @@
 #   3. tsan (ThreadSanitizer): the stress tests (linearizability, flash sale, races), the
 #      integration tests (journal, change feed), and the server's end-to-end tests against a
 #      TSan-instrumented server (its I/O threads, journal completions, webhooks and live streams);
-#   4. firmware (docs/firmware.md): the profile without RocksDB, cross-compiled for aarch64; the
-#      unit and model tests (and the C quickstart) run under qemu-aarch64-static (about a minute;
-#      INVENTORY_MODEL_OPS scales the model test down).
+#   4. firmware (docs/firmware.md): the profile without RocksDB, cross-compiled for aarch64 and
+#      for 32-bit ARM (arm-linux-gnueabihf); the unit and model tests (and the C quickstart) run
+#      under qemu-aarch64-static and qemu-arm-static (about a minute each; INVENTORY_MODEL_OPS
+#      scales the model test down).
 # Installs missing Debian packages first (cmake/install_deps.sh). Ends with one ctest summary
 # per build; exits non-zero if anything failed.
 #
@@ -83,8 +84,11 @@ for build in "${builds[@]}"; do
     asan) run_build asan "unit_tests c_api_test model_test readme_example integration_tests
                           inventory-server server_support_test" 'unit|model|integration|server' ;;
     tsan) run_build tsan "stress_tests integration_tests inventory-server" 'stress|integration|server' ;;
-    firmware) run_build firmware-aarch64 "unit_tests model_test c_api_test c_quickstart_test" \
-                'unit|model' ;;
+    firmware)
+      for preset in firmware-aarch64 firmware-armhf; do
+        run_build "$preset" "unit_tests model_test c_api_test c_quickstart_test" 'unit|model'
+      done
+      ;;
     *) echo "unknown build: $build (release, asan, tsan or firmware)" >&2; exit 2 ;;
   esac
 done
