@@ -66,6 +66,9 @@ struct SubscribeOptions {
 
 // A live subscription; destroying it (or calling cancel) stops delivery and waits for a
 // running callback to return. Do not destroy it from inside its own observer's callback.
+// cancel() from inside the callback stops delivery without waiting; that batch is not
+// acknowledged (a later subscription with the same cursor receives it again), and the engine
+// may be closed while the callback still runs.
 class INVENTORY_EXPORT Subscription {
  public:
   virtual ~Subscription();

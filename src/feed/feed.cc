@@ -330,6 +330,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
           // The gap is a notice; it is not repeated.
         }
         gaps_.fetch_add(1, std::memory_order_relaxed);
+        if (stopped_.load(std::memory_order_acquire)) return;  // See below.
         advance(gap);
         continue;
       }
@@ -352,6 +353,11 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
         if (durable_at.time_since_epoch().count() != 0) {
           lag_.record(std::chrono::steady_clock::now() - durable_at);
         }
+        // Cancelled from the callback: this thread was detached and the subscription removed,
+        // so nothing waits for it, and the engine (the feed, its journal) may be closing or
+        // gone. Touch nothing of it; the batch is not acknowledged (a later subscription with
+        // the same cursor gets it again, as at-least-once allows).
+        if (stopped_.load(std::memory_order_acquire)) return;
       }
       backoff_ = std::chrono::milliseconds(0);
       advance(next);
@@ -569,8 +575,9 @@ void Feed::store_cursor(const std::string& name, std::uint64_t sequence) {
   std::shared_lock write(cursor_write_mutex_);
   {
     std::lock_guard lock(subscribers_mutex_);
-    // subscribe() enters the name first; a missing one was dropped after its subscriber
-    // stopped (a subscription cancelled from its own callback stores once more).
+    // subscribe() enters the name first, and drop_cursor() refuses while a subscriber of the
+    // name is live (one cancelled from its own callback stores nothing more, see pump()); a
+    // missing name is left missing all the same.
     auto it = cursors_.find(name);
     if (it == cursors_.end()) return;
     it->second = sequence;

@@ -1285,6 +1285,57 @@ TEST_SUITE("integration/feed") {
     CHECK(e->drop_cursor("gone").ok());
   }
 
+  TEST_CASE("a subscription cancelled from its own callback touches nothing once it returns") {
+    // The callback cancels its subscription (its thread is then detached and nothing waits for
+    // it), the engine is closed and destroyed while the callback still runs, then it returns.
+    // Storing the batch's cursor at that point was a use-after-free of the feed (ASan reports
+    // it in CI). The batch is not acknowledged: the same cursor gets it again.
+    struct SelfCancel : Observer {
+      std::mutex mutex;
+      std::condition_variable changed;
+      Subscription* subscription = nullptr;
+      bool cancelled = false, closed = false;
+      std::uint64_t first = 0;
+      void on_events(std::span<const Event> events) override {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return subscription != nullptr; });
+        if (cancelled) return;
+        first = events.front().sequence;
+        subscription->cancel();
+        cancelled = true;
+        changed.notify_all();
+        changed.wait_for(lock, 10s, [&] { return closed; });
+      }
+    };
+    FeedDir d;
+    auto observer = std::make_shared<SelfCancel>();
+    {
+      auto e = d.open();
+      write_n(*e, add_item(*e, "p", "wh"), 5);
+      auto sub = e->subscribe(observer, {.after = 0, .cursor = "self"});
+      REQUIRE(sub.ok());
+      std::unique_lock lock(observer->mutex);
+      observer->subscription = sub->get();
+      observer->changed.notify_all();
+      REQUIRE(observer->changed.wait_for(lock, 10s, [&] { return observer->cancelled; }));
+      lock.unlock();
+      e.reset();  // The callback is still running.
+      lock.lock();
+      observer->closed = true;
+      observer->changed.notify_all();
+    }
+    // The detached thread returns from the callback and ends; it cannot be joined.
+    std::this_thread::sleep_for(200ms);
+    CHECK(observer->first == 1);
+    auto e = d.open();
+    auto again = std::make_shared<Collector>();
+    auto sub = e->subscribe(again, {.cursor = "self"});
+    REQUIRE(sub.ok());
+    wait_caught_up(*e, **sub);
+    REQUIRE(!again->events().empty());
+    CHECK(again->events().front().sequence == 1);  // Redelivered: never acknowledged.
+  }
+
   TEST_CASE("an in-memory engine has no feed") {
     Options options;
     options.durability = Durability::none;
