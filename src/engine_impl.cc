@@ -574,7 +574,9 @@ Result<ItemInfo> EngineImpl::upsert_item(const WriteOptions& options,
   Fingerprint f("upsert_item");
   f.add(request.product_id).add(request.location_id);
   add_policy(f, request.policy);
-  f.add(static_cast<std::uint64_t>(request.mode));
+  // Only when set: an item upsert keyed before `mode` existed replays after an upgrade.
+  if (request.mode != UpsertMode::create_or_replace)
+    f.add(static_cast<std::uint64_t>(request.mode));
   add_version(f, request.expected_version);
   return mutate<ItemInfo>(options, {Operation::item_upsert, {}, {}}, f,
                           [&](core::Changes* changes) {

@@ -227,7 +227,8 @@ class INVENTORY_EXPORT Engine {
   // Forgets the durable cursor `name` (SubscribeOptions::cursor) of a consumer that is gone
   // for good, so that it no longer holds the journal's retained log (a stored cursor keeps up
   // to Options::feed_retention_events behind the head). A later subscribe with the name starts
-  // afresh. Cancel the subscription first, from another thread than its callback.
+  // afresh. Cancel the subscription first. The delete is synced (it survives a power loss);
+  // it waits for cursor stores in progress, which themselves may wait for a journal write.
   // Errors: invalid_argument (cursor), not_found (no such stored cursor), failed_precondition
   // (a live subscription uses it), not_supported (no data directory), io_error.
   [[nodiscard]] virtual Status drop_cursor(std::string_view name) = 0;

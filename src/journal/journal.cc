@@ -1185,7 +1185,12 @@ Status Journal::delete_cursor(std::string_view name) {
   if (failed()) return health();
   std::string key(kCursorPrefix);
   key.append(name);
-  rocksdb::Status s = impl_->db->Delete(rocksdb::WriteOptions(), key);
+  // Synced, unlike the cursor stores (which only cost redelivery if lost): an acknowledged
+  // drop must not come back after a power loss to hold the log again, or make a later
+  // subscribe with the name resume from the old position. Drops are rare.
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  rocksdb::Status s = impl_->db->Delete(synced, key);
   return s.ok() ? Status() : io_error("delete feed cursor", s);
 }
 
