@@ -416,6 +416,7 @@ void Api::metrics(Context& c) {
   out += "# HELP inventory_http_in_flight Requests being answered.\n";
   out += "# TYPE inventory_http_in_flight gauge\n";
   out += "inventory_http_in_flight " + std::to_string(in_flight_.load()) + "\n";
+  if (transport_metrics_) out += transport_metrics_();
   out += to_prometheus(engine_.metrics());
   out += webhooks_.prometheus();
   c.reply(Reply{.status = 200,

@@ -160,6 +160,10 @@ class Api {
   void set_on_key_revoked(std::function<void(const std::string& key_id)> hook) {
     on_key_revoked_ = std::move(hook);
   }
+  // Appended to GET /metrics: the transport's own gauges (Prometheus text). Set before serving.
+  void set_transport_metrics(std::function<std::string()> render) {
+    transport_metrics_ = std::move(render);
+  }
 
  public:
   struct Context;  // One request (api_context.h).
@@ -223,6 +227,7 @@ class Api {
   Post post_;
   Post blocking_;
   std::function<void(const std::string&)> on_key_revoked_;
+  std::function<std::string()> transport_metrics_;
   StateStore& store_;
   Webhooks& webhooks_;
   std::atomic<bool> shutting_down_{false};

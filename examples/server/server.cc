@@ -34,6 +34,11 @@ using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kHeartbeat = std::chrono::seconds(15);
+// How long a closing live stream (slow consumer, revoked key, shutdown) may take to write its
+// last frames before its connection is cut. Its writes have no timeout of their own (streams
+// are long-lived): without this, a client that stopped reading would keep a write pending, and
+// the connection and its session, for ever.
+constexpr auto kStreamCloseGrace = std::chrono::seconds(10);
 
 void log_event(const std::string& level, const std::string& message,
                const std::string& request_id = {}) {
@@ -246,13 +251,14 @@ class SseSession final : public StreamBase<SseSession<Stream>> {
         "Connection: keep-alive\r\nX-Accel-Buffering: no\r\nX-Request-Id: " +
         this->request_id_ + "\r\n\r\nretry: 2000\n: connected\n\n";
     this->queue_.push_back(std::move(head));
-    if (!this->subscribe()) {
+    const bool subscribed = this->subscribe();
+    if (!subscribed) {
       this->queue_.push_back("event: error\ndata: {\"code\":\"unavailable\"}\n\n");
       this->closing_ = true;
     }
     pump();
     watch();
-    beat();
+    subscribed ? beat() : close_within(kStreamCloseGrace);
   }
 
   void pump() {
@@ -283,23 +289,37 @@ class SseSession final : public StreamBase<SseSession<Stream>> {
         "event: error\ndata: {\"code\":\"slow_consumer\",\"message\":\"the client fell more "
         "than --stream-queue-bytes behind; reconnect with Last-Event-ID\"}\n\n");
     pump();
+    close_within(kStreamCloseGrace);
   }
 
   void close() {
     this->closing_ = true;
     pump();
+    close_within(kStreamCloseGrace);
   }
 
   void revoked() {
     if (this->closing_) return;
     this->closing_ = true;
+    // Nothing more for a revoked key: what is queued is dropped, not delivered.
+    this->queue_.clear();
+    this->queued_bytes_ = 0;
     this->queue_.push_back(
         "event: error\ndata: {\"code\":\"unauthenticated\",\"message\":\"the API key of this "
         "stream was revoked\"}\n\n");
     pump();
+    close_within(kStreamCloseGrace);
   }
 
  private:
+  void close_within(std::chrono::seconds limit) {
+    if (done_) return;
+    heartbeat_.expires_after(limit);  // Cancels the next heartbeat.
+    heartbeat_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->shutdown();
+    });
+  }
+
   // The client never sends anything after the request: a read completes only when it leaves.
   void watch() {
     stream_.async_read_some(net::buffer(sink_),
@@ -342,7 +362,8 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
   WsSession(Shared& shared, Stream&& stream, StreamRequest request, ConnectionToken token,
             std::string request_id)
       : Base(shared, std::move(request), std::move(token), std::move(request_id)),
-        ws_(std::move(stream)) {}
+        ws_(std::move(stream)),
+        close_timer_(ws_.get_executor()) {}
 
   static std::string frame(const Event& e) { return Api::event_json(e); }
   std::string gap_frame(std::uint64_t after, std::uint64_t last) {
@@ -396,11 +417,13 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
   void slow() {
     this->closing_ = true;
     close_with({websocket::close_code::policy_error, "slow consumer"});
+    close_within(kStreamCloseGrace);
   }
 
   void close() {
     this->closing_ = true;
     pump();
+    close_within(kStreamCloseGrace);
   }
 
   void revoked() {
@@ -408,9 +431,22 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
     this->queue_.clear();
     this->queued_bytes_ = 0;
     close_with({websocket::close_code::policy_error, "key revoked"});
+    close_within(kStreamCloseGrace);
   }
 
  private:
+  void close_within(std::chrono::seconds limit) {
+    close_timer_.expires_after(limit);
+    close_timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      self->closed_ = true;
+      beast::error_code ignored;
+      lowest(self->ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest(self->ws_).close();
+    });
+  }
+
   void close_with(websocket::close_reason reason) {
     if (closed_ || !accepted_) return;
     closed_ = true;
@@ -430,6 +466,7 @@ class WsSession final : public StreamBase<WsSession<Stream>> {
   }
 
   websocket::stream<Stream> ws_;
+  net::steady_timer close_timer_;
   beast::flat_buffer buffer_;
   bool accepted_ = false;
   bool closed_ = false;
@@ -616,9 +653,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
 struct Server::Impl {
   Impl(const Config& configuration, Api& api, Engine& engine)
       : config(configuration),
+        shared{config, api, engine, io, blocking},
         blocking(2),
         io(static_cast<int>(threads())),
-        shared{config, api, engine, io, blocking},
         acceptor(net::make_strand(io)),
         tls(ssl::context::tls_server) {}
 
@@ -655,9 +692,12 @@ struct Server::Impl {
   }
 
   const Config& config;
+  // Declared first, destroyed last: sessions whose handlers were still pending when the I/O
+  // threads stopped (a stream closing, a client that stopped reading) are destroyed with io, and
+  // their destructors use it. (It only keeps references to io and blocking.)
+  Shared shared;
   net::thread_pool blocking;  // Declared before io: sessions dying with io may still post here.
   net::io_context io;
-  Shared shared;
   tcp::acceptor acceptor;
   ssl::context tls;
   bool use_tls = false;
@@ -669,6 +709,22 @@ Server::Server(const Config& config, Api& api, Engine& engine)
                     [this](std::function<void()> f) { net::post(impl_->blocking, std::move(f)); });
   api.set_on_key_revoked(
       [this](const std::string& key_id) { impl_->shared.close_streams_of(key_id); });
+  api.set_transport_metrics([this] {
+    Shared& shared = impl_->shared;
+    std::size_t streams = 0;
+    {
+      std::lock_guard lock(shared.streams_mutex);
+      streams = shared.stream_closers.size();
+    }
+    return "# HELP inventory_http_connections Open client connections (--max-connections).\n"
+           "# TYPE inventory_http_connections gauge\n"
+           "inventory_http_connections " +
+           std::to_string(shared.connections.load()) +
+           "\n# HELP inventory_http_streams Open live streams (SSE and WebSocket).\n"
+           "# TYPE inventory_http_streams gauge\n"
+           "inventory_http_streams " +
+           std::to_string(streams) + "\n";
+  });
 }
 
 Server::~Server() { impl_->blocking.join(); }

@@ -596,6 +596,15 @@ def part_revoked_key(ctx):
         other.close()
 
 
+def metric_value(client, name):
+    """The value of an unlabelled gauge in GET /metrics, or None."""
+    r = client.get("/metrics")
+    for line in (r.body or b"").decode(errors="replace").splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 def part_slow_consumer(ctx):
     """A stream that is never read is closed; a reading stream and the API go on."""
     total_events = 20_000
@@ -618,6 +627,10 @@ def part_slow_consumer(ctx):
         slow_ws = WebSocket(srv.port, f"/v1/ws?after={start - 1}&access_token={srv.admin_key}",
                             timeout=15, rcvbuf=4096)
         check(slow_ws.handshake(), f"slow WebSocket: status {slow_ws.status}")
+        # A client that stops reading for good: never read again after its head.
+        dead = SseStream(srv.port, f"/v1/stream?after={start - 1}&access_token={srv.admin_key}",
+                         rcvbuf=4096, timeout=15)
+        check(dead.read_head() == 200, f"dead stream: status {dead.status}")
 
         fast_state = {"ids": [], "error": None, "ended": False, "error_frame": None}
         done_generating = threading.Event()
@@ -770,6 +783,23 @@ def part_slow_consumer(ctx):
         ctx.slow_ws = (len(ws_ids), ws_end)
         ctx.slow = (len(slow_ids), error_frame is not None, len(fast_ids), worst, generate_s)
 
+        # The dead client never reads: its slow_consumer frame cannot be written and a write
+        # stays pending. The server must still let go of the connection and session (after
+        # the stream close grace, 10 s) rather than hold them for ever.
+        released_s, streams = None, None
+        t_release = time.monotonic()
+        while time.monotonic() - t_release < 30:
+            streams = metric_value(admin, "inventory_http_streams")
+            if streams == 0:
+                released_s = time.monotonic() - t_release + generate_s
+                break
+            time.sleep(0.2)
+        check(released_s is not None,
+              f"dead stream: the server still holds {streams} live streams although the client "
+              f"stopped reading {time.monotonic() - t_release + generate_s:.0f} s ago")
+        ctx.slow_released = released_s
+        dead.close()
+
 
 def main():
     ctx = Context()
@@ -800,6 +830,9 @@ def main():
                      f"{gen_s:.1f} s, slowest GET {worst * 1000:.0f} ms")
         if getattr(ctx, "slow_ws", None):
             slow_text += f", slow WebSocket ended after {ctx.slow_ws[0]} events ({ctx.slow_ws[1]})"
+        if getattr(ctx, "slow_released", None) is not None:
+            slow_text += (f", a client that never read again released within "
+                          f"{ctx.slow_released:.0f} s of the load")
     else:
         slow_text = "slow consumer not checked"
     status = "ok" if not FAILURES else f"{len(FAILURES)} FAILURES"
