@@ -58,7 +58,7 @@ run_build() {
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "$logs/$preset-ctest.log" | tail -1)\
  (build $built s, tests $((SECONDS - test_started)) s)")
   # The figures the randomized tests print (seeds, operations checked, violations).
-  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed|offline sync|address filter|auth matrix|server|dashboard|webhook|live|openapi|e2e)' \
+  grep -hE '^(model test|linearizability|flash sale|mixed stress|compare-and-set|deadline race|power loss|teeth|kill -9|torn journal|bit flips|io errors|tamper|feed|offline sync|address filter|auth matrix|server|dashboard|webhook|live|openapi|e2e|atomic128|u128 pair)' \
     build/"$preset"/Testing/Temporary/LastTest.log 2>/dev/null | sed "s/^/  [$preset] /" \
     >> "$logs/figures.log" || true
   [ $rc -eq 0 ] || status=1

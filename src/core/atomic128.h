@@ -202,8 +202,8 @@ class alignas(16) Atomic128 {
     expected = previous;
     return false;
 #else
-    return __atomic_compare_exchange(&value_, &expected, &desired, /*weak=*/false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return __atomic_compare_exchange(&value_, &expected, &desired, /*weak=*/false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE);
 #endif
   }
 

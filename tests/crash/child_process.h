@@ -4,7 +4,8 @@
 // with its stdout on a pipe the parent reads. The child is killed when the parent dies: a child
 // (a feed or crash writer runs until it is killed) must never outlive a parent that ctest, a
 // timeout or a developer's Ctrl-C ended, or it keeps writing into /dev/shm for as long as the
-// machine runs.
+// machine runs. (PR_SET_PDEATHSIG fires when the forking *thread* ends: call this from the
+// test's own thread, not from a worker that ends before the child should.)
 
 #ifndef INVENTORY_TESTS_CRASH_CHILD_PROCESS_H_
 #define INVENTORY_TESTS_CRASH_CHILD_PROCESS_H_

@@ -113,7 +113,8 @@ TEST_SUITE("core/atomic128") {
       expect(same(U128Pair(s), static_cast<Native>(s)));
       const auto i = static_cast<int>(rng());
       expect(same(U128Pair(i), static_cast<Native>(i)));
-      expect(same(U128Pair(static_cast<unsigned>(i)), static_cast<Native>(static_cast<unsigned>(i))));
+      expect(
+          same(U128Pair(static_cast<unsigned>(i)), static_cast<Native>(static_cast<unsigned>(i))));
     }
     // The edges the word layouts use.
     expect(same((U128Pair(1) << 127) >> 127, Native{1}));
