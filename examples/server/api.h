@@ -245,6 +245,7 @@ class Api {
     std::chrono::steady_clock::time_point at;
   };
   std::mutex rate_mutex_;
+  std::mutex subscription_delete_mutex_;  // Serializes DELETE /v1/subscriptions/{id}.
   std::unordered_map<std::string, Bucket> buckets_;
 
   // Per route (plus one for unmatched requests): counts by status class and a latency histogram.

@@ -1281,7 +1281,10 @@ void Api::delete_subscription(Context& c, const std::string& id) {
     Reply reply;
     try {
       // Stop, delete, then forget the cursor: if the delete fails, delivery resumes from the
-      // cursor (a subscription that stays must not lose events).
+      // cursor (a subscription that stays must not lose events). One delete at a time: a
+      // second delete of the id must not interleave with the first one's restart on failure
+      // (delivery would go on for a deleted subscription, its cursor kept).
+      std::lock_guard serial(subscription_delete_mutex_);
       webhooks_.stop(id);
       bool removed = false;
       try {
