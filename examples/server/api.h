@@ -230,6 +230,7 @@ class Api {
   std::function<std::string()> transport_metrics_;
   StateStore& store_;
   Webhooks& webhooks_;
+  std::mutex subscription_delete_mutex_;  // Serializes DELETE /v1/subscriptions/{id}.
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> failed_{false};
   std::atomic<std::int64_t> in_flight_{0};
@@ -245,7 +246,6 @@ class Api {
     std::chrono::steady_clock::time_point at;
   };
   std::mutex rate_mutex_;
-  std::mutex subscription_delete_mutex_;  // Serializes DELETE /v1/subscriptions/{id}.
   std::unordered_map<std::string, Bucket> buckets_;
 
   // Per route (plus one for unmatched requests): counts by status class and a latency histogram.
