@@ -103,9 +103,9 @@ class Load:
         try:
             while not self.stopping.is_set():
                 product = rng.choice(PRODUCTS)
+                key = f"crash-{self.cycle}-{n}-{i}"  # also the reservation's reference
                 body = {"lines": [{"productId": product, "locationId": LOCATION, "quantity": 1}],
-                        "ttlSeconds": 3600, "reference": f"crash-{self.cycle}-{n}-{i}"}
-                key = f"crash-{self.cycle}-{n}-{i}"
+                        "ttlSeconds": 3600, "reference": key}
                 i += 1
                 try:
                     r = client.post("/v1/reservations", body, headers={"Idempotency-Key": key})
